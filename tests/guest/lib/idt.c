@@ -1,0 +1,73 @@
+/*
+ * A 64-bit IDT for the exception tests: 32 interrupt gates (SDM vol. 3 sec.
+ * 7.14.1, "64-Bit Mode IDT") pointing at the stubs in isr.S. An exception
+ * nobody registered for is reported as a failure and ends the test, so a
+ * stray fault can never loop.
+ */
+#include "guest.h"
+
+#define IDT_VECTORS 32
+#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define KERNEL_CS 0x08
+
+typedef struct IdtGate {
+    uint16_t off_lo;
+    uint16_t sel;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t off_mid;
+    uint32_t off_hi;
+    uint32_t zero;
+} __attribute__((packed)) IdtGate;
+
+typedef struct IdtPtr {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed)) IdtPtr;
+
+extern const uint64_t isr_stubs[IDT_VECTORS];
+
+static IdtGate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static IsrHandler *handlers[IDT_VECTORS];
+
+void isr_dispatch(IsrFrame *f);
+
+void isr_dispatch(IsrFrame *f)
+{
+    if (f->vector < IDT_VECTORS && handlers[f->vector]) {
+        handlers[f->vector](f);
+        return;
+    }
+    serial_puts("FAIL unexpected exception ");
+    serial_put_dec(f->vector);
+    serial_puts(" at rip ");
+    serial_put_hex(f->rip);
+    serial_puts(" error ");
+    serial_put_hex(f->error);
+    serial_putc('\n');
+    test_exit(GUEST_EXIT_MAX_FAILURES);
+}
+
+void idt_set_handler(unsigned vector, IsrHandler *h)
+{
+    if (vector < IDT_VECTORS) {
+        handlers[vector] = h;
+    }
+}
+
+void idt_init(void)
+{
+    for (unsigned i = 0; i < IDT_VECTORS; i++) {
+        uint64_t a = isr_stubs[i];
+        idt[i] = (IdtGate){
+            .off_lo = (uint16_t)a,
+            .sel = KERNEL_CS,
+            .ist = 0,
+            .type = GATE_INTERRUPT,
+            .off_mid = (uint16_t)(a >> 16),
+            .off_hi = (uint32_t)(a >> 32),
+        };
+    }
+    IdtPtr p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
