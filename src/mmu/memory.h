@@ -11,9 +11,18 @@
  * An AddrSpace has a root region and a flat view: a sorted array of
  * non-overlapping ranges, each naming the leaf region and the offset into it.
  * Overlaps resolve by priority (higher wins); between equal priorities the
- * child added later wins. The flat view is rebuilt when a transaction commits
- * (mem_begin()/mem_commit(); a change outside a transaction commits at once)
- * and listeners are told afterwards.
+ * child added later wins (mr_set_priority keeps the original order of
+ * addition). A container clips its children to its own size; a disabled
+ * region is a hole. A size of UINT64_MAX stands for the whole 2^64 space
+ * (the system-memory root). The flat view is rebuilt when a transaction
+ * commits (mem_begin()/mem_commit(); a change outside a transaction commits
+ * at once) and the listeners of every space whose view changed are told
+ * afterwards, once per outermost commit.
+ *
+ * Lifetime: a region may be freed only once it is unmapped (no parent, not
+ * an AddrSpace root, no alias onto it); freeing a container detaches its
+ * children. mr_free_tree() frees a container with all its descendants.
+ * Not thread-safe: changes and accesses happen on one thread.
  *
  * Device example: a 16550 UART claims 8 I/O ports.
  *
@@ -118,6 +127,8 @@ MemRegion *mr_new_iommu(const char *name, uint64_t size, const IommuOps *ops,
                         void *opaque);
 /* the region must not be mapped anywhere */
 void mr_free(MemRegion *mr);
+/* frees mr and every region below it (not alias targets outside it) */
+void mr_free_tree(MemRegion *mr);
 
 void mr_add_subregion(MemRegion *parent, uint64_t offset, MemRegion *child,
                       int priority);
@@ -126,6 +137,7 @@ void mr_del_subregion(MemRegion *parent, MemRegion *child);
 void mr_set_enabled(MemRegion *mr, bool enabled);
 void mr_set_offset(MemRegion *mr, uint64_t offset); /* move in its parent */
 void mr_set_priority(MemRegion *mr, int priority);
+/* RAM-backed regions may shrink and grow back up to their created size */
 void mr_set_size(MemRegion *mr, uint64_t size);
 void mr_set_alias_offset(MemRegion *mr, uint64_t offset);
 void mr_set_readonly(MemRegion *mr, bool readonly); /* RAM becomes ROM */
@@ -133,8 +145,10 @@ void mr_set_romd(MemRegion *mr, bool romd);
 
 const char *mr_name(const MemRegion *mr);
 uint64_t mr_size(const MemRegion *mr);
-bool mr_is_ram(const MemRegion *mr); /* RAM, ROM, or ROM device */
-uint8_t *mr_ram_ptr(MemRegion *mr);  /* NULL unless mr_is_ram() */
+/* reads come from host memory: RAM, ROM, or a ROM device in romd mode */
+bool mr_is_ram(const MemRegion *mr);
+/* host memory of RAM, ROM and ROM devices (in either mode), else NULL */
+uint8_t *mr_ram_ptr(MemRegion *mr);
 
 /* ---- transactions and listeners ---- */
 
@@ -168,7 +182,10 @@ typedef struct MemSection {
     bool readonly;      /* writes do not reach RAM (ROM, romd) */
 } MemSection;
 
-/* O(log n); addresses with nothing mapped give mr == NULL */
+/*
+ * O(log n); addresses with nothing mapped give mr == NULL and the bounds of
+ * the hole (a hole over all 2^64 bytes reports size UINT64_MAX).
+ */
 MemSection as_find(AddrSpace *as, uint64_t addr);
 
 /* byte-granular accesses that split across regions and access sizes */
@@ -254,5 +271,14 @@ bool mr_test_and_clear_dirty(MemRegion *mr, uint64_t off, uint64_t len,
 void mr_set_code(MemRegion *mr, uint64_t off);
 void mr_clear_code(MemRegion *mr, uint64_t off);
 bool mr_is_code(const MemRegion *mr, uint64_t off);
+
+/*
+ * Called after a write through this API (as_write, as_st, as_unmap) changed
+ * bytes of a page marked with mr_set_code(), so the translator can drop the
+ * blocks there. One hook for the whole process; NULL to remove.
+ */
+typedef void MemCodeWriteFn(void *opaque, MemRegion *mr, uint64_t off,
+                            uint64_t len);
+void mem_set_code_write_hook(MemCodeWriteFn *fn, void *opaque);
 
 #endif
