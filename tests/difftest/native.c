@@ -1,0 +1,407 @@
+/*
+ * Running a snippet on the host CPU (see native.h). The parent creates a
+ * memfd holding the data region plus a result block, and forks. The child
+ * maps the data at DT_DATA_ADDR and the code at DT_CODE_ADDR, installs
+ * handlers on an alternate stack (the snippet owns RSP), arms an interval
+ * timer, enters strict seccomp (only read/write/exit/sigreturn remain) and
+ * jumps through dt_enter, which loads RFLAGS and all 16 GPRs. Whatever ends
+ * the run (the int3 terminator, an exception, SIGALRM) lands in the handler,
+ * which copies the ucontext into the result block and exits. The parent waits
+ * with its own deadline and SIGKILLs a child that outlives it.
+ */
+#include "native.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define DT_ALTSTACK_SIZE (256 * 1024)
+#define DT_WATCHDOG_SLACK_MS 2000
+#define DT_TERMINATOR 0xcc /* int3 */
+
+/* written by the child's signal handler, read by the parent */
+typedef struct DtShared {
+    int done;        /* the handler ran */
+    int setup_errno; /* the child could not set up, or 0 */
+    int signo;
+    int trapno;
+    uint64_t err, cr2;
+    uint64_t gpr[DT_NREGS];
+    uint64_t rip, rflags;
+} DtShared;
+
+#define DT_SHM_SIZE (DT_DATA_SIZE + 4096)
+_Static_assert(sizeof(DtShared) <= 4096, "result block fits one page");
+
+/* what dt_enter loads: offsets are baked into the assembly below */
+typedef struct DtEntry {
+    uint64_t gpr[DT_NREGS]; /* 0..120 */
+    uint64_t rflags;        /* 128 */
+} DtEntry;
+_Static_assert(offsetof(DtEntry, rflags) == 128, "dt_enter layout");
+
+void dt_enter(const DtEntry *e) __attribute__((noreturn));
+
+/*
+ * rdi = DtEntry. RFLAGS first (popfq on the child's own stack), then every
+ * GPR but RSP and RDI, then RSP, then RDI, then an indirect jump through a
+ * RIP-relative constant, since no register is left to hold the target.
+ */
+__asm__(".text\n"
+        ".globl dt_enter\n"
+        ".hidden dt_enter\n"
+        ".type dt_enter, @function\n"
+        "dt_enter:\n"
+        "    pushq 128(%rdi)\n"
+        "    popfq\n"
+        "    movq 0(%rdi), %rax\n"
+        "    movq 8(%rdi), %rcx\n"
+        "    movq 16(%rdi), %rdx\n"
+        "    movq 24(%rdi), %rbx\n"
+        "    movq 40(%rdi), %rbp\n"
+        "    movq 48(%rdi), %rsi\n"
+        "    movq 64(%rdi), %r8\n"
+        "    movq 72(%rdi), %r9\n"
+        "    movq 80(%rdi), %r10\n"
+        "    movq 88(%rdi), %r11\n"
+        "    movq 96(%rdi), %r12\n"
+        "    movq 104(%rdi), %r13\n"
+        "    movq 112(%rdi), %r14\n"
+        "    movq 120(%rdi), %r15\n"
+        "    movq 32(%rdi), %rsp\n"
+        "    movq 56(%rdi), %rdi\n"
+        "    jmpq *dt_enter_target(%rip)\n"
+        "    .p2align 3\n"
+        "dt_enter_target:\n"
+        "    .quad 0x20000000\n"
+        ".size dt_enter, . - dt_enter\n");
+_Static_assert(DT_CODE_ADDR == 0x20000000, "dt_enter_target above");
+
+/* ---- the child ---- */
+
+/* the shared block as the child's handler sees it */
+static DtShared *dt_child_shared;
+
+/* glibc's gregs index for each DtReg */
+static const int dt_greg_index[DT_NREGS] = {
+    REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+    REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+/* exit(2) without libc: the snippet may have clobbered the FS base */
+__attribute__((noreturn)) static void dt_sys_exit(int code)
+{
+    __asm__ volatile("syscall"
+                     :
+                     : "a"((long)SYS_exit), "D"((long)code)
+                     : "rcx", "r11", "memory");
+    __builtin_unreachable();
+}
+
+/* called from dt_handler_entry below */
+void dt_handler(int sig, siginfo_t *si, void *uc_void)
+    __attribute__((visibility("hidden")));
+void dt_handler_entry(int sig, siginfo_t *si, void *uc_void);
+
+/* no libc, no TLS, no instrumentation: guest state may be anything */
+__attribute__((no_sanitize("address", "undefined"))) void
+dt_handler(int sig, siginfo_t *si, void *uc_void)
+{
+    const ucontext_t *uc = uc_void;
+    const greg_t *g = uc->uc_mcontext.gregs;
+    DtShared *s = dt_child_shared;
+    (void)si;
+    for (unsigned i = 0; i < DT_NREGS; i++) {
+        s->gpr[i] = (uint64_t)g[dt_greg_index[i]];
+    }
+    s->rip = (uint64_t)g[REG_RIP];
+    s->rflags = (uint64_t)g[REG_EFL];
+    s->err = (uint64_t)g[REG_ERR];
+    s->cr2 = (uint64_t)g[REG_CR2];
+    s->trapno = sig == SIGALRM ? -1 : (int)g[REG_TRAPNO];
+    s->signo = sig;
+    __atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+    dt_sys_exit(0);
+}
+
+/*
+ * The kernel enters a handler with the snippet's RFLAGS.AC still set, so the
+ * compiled handler could take #AC on its own accesses: clear AC first.
+ */
+__asm__(".text\n"
+        ".globl dt_handler_entry\n"
+        ".hidden dt_handler_entry\n"
+        ".type dt_handler_entry, @function\n"
+        "dt_handler_entry:\n"
+        "    pushfq\n"
+        "    andl $~0x40000, (%rsp)\n"
+        "    popfq\n"
+        "    jmp dt_handler\n"
+        ".size dt_handler_entry, . - dt_handler_entry\n");
+
+/* the kernel's struct for rt_sigaction (not glibc's struct sigaction) */
+typedef struct DtKernelSigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+} DtKernelSigaction;
+
+#define DT_SA_RESTORER 0x04000000ul
+
+void dt_restorer(void);
+__asm__(".text\n"
+        ".globl dt_restorer\n"
+        ".hidden dt_restorer\n"
+        ".type dt_restorer, @function\n"
+        "dt_restorer:\n"
+        "    movl $15, %eax\n" /* rt_sigreturn: never used, handlers exit */
+        "    syscall\n"
+        ".size dt_restorer, . - dt_restorer\n");
+
+/*
+ * Raw rt_sigaction: sanitizer runtimes intercept sigaction() and may keep
+ * their own handlers for deadly signals, which would then make system calls
+ * that strict seccomp kills.
+ */
+static int dt_raw_sigaction(int sig)
+{
+    DtKernelSigaction ksa = {
+        .handler = (void *)dt_handler_entry,
+        .flags = SA_SIGINFO | SA_ONSTACK | DT_SA_RESTORER,
+        .restorer = (void *)dt_restorer,
+        .mask = ~0ull,
+    };
+    return (int)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
+
+static int dt_child_handlers(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS,  SIGILL,
+                               SIGFPE,  SIGTRAP, SIGALRM};
+    stack_t ss = {.ss_size = DT_ALTSTACK_SIZE};
+    ss.ss_sp = mmap(NULL, DT_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ss.ss_sp == MAP_FAILED || syscall(SYS_sigaltstack, &ss, NULL) < 0) {
+        return -1;
+    }
+    for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        if (dt_raw_sigaction(sigs[i]) < 0) {
+            return -1;
+        }
+    }
+    uint64_t none = 0;
+    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+                        sizeof(none));
+}
+
+static int dt_child_map(const DtCase *c, int fd)
+{
+    void *data =
+        mmap((void *)DT_DATA_ADDR, DT_DATA_SIZE, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    if (data != (void *)DT_DATA_ADDR) {
+        return -1;
+    }
+    uint8_t *code =
+        mmap((void *)DT_CODE_ADDR, DT_CODE_SIZE, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (code != (void *)DT_CODE_ADDR) {
+        return -1;
+    }
+    /* the terminator, and int3 filler after it */
+    memset(code, DT_TERMINATOR, DT_CODE_SIZE);
+    if (c->len) {
+        memcpy(code, c->code, c->len);
+    }
+    return mprotect(code, DT_CODE_SIZE, PROT_READ | PROT_EXEC);
+}
+
+static int dt_child_limits(unsigned timeout_ms)
+{
+    struct rlimit no_core = {0, 0};
+    struct itimerval it = {
+        .it_value = {.tv_sec = timeout_ms / 1000,
+                     .tv_usec = (timeout_ms % 1000) * 1000},
+    };
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+        setrlimit(RLIMIT_CORE, &no_core) < 0) {
+        return -1;
+    }
+    return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * Past this point only read/write/exit/sigreturn exist. Sanitizers insert
+ * calls (e.g. before a noreturn call) that make other system calls, so this
+ * function is not instrumented.
+ */
+__attribute__((no_sanitize("address", "undefined"), noinline)) static void
+dt_child_go(const DtEntry *e)
+{
+    if (syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT) == 0) {
+        dt_enter(e);
+    }
+}
+
+static void dt_child(const DtCase *c, int fd, DtShared *shared,
+                     unsigned timeout_ms)
+{
+    DtEntry e;
+    dt_child_shared = shared;
+    memcpy(e.gpr, c->init.gpr, sizeof(e.gpr));
+    e.rflags = (c->init.rflags & DT_FLAGS_USER) | 0x2 | DT_IF;
+    errno = 0;
+    if (dt_child_map(c, fd) == 0 && dt_child_handlers() == 0 &&
+        dt_child_limits(timeout_ms) == 0) {
+        dt_child_go(&e);
+    }
+    shared->setup_errno = errno ? errno : EINVAL;
+    dt_sys_exit(1);
+}
+
+/* ---- the parent ---- */
+
+static DtException dt_classify(const DtShared *s, size_t len)
+{
+    switch (s->trapno) {
+    case -1:
+        return DT_EXC_TIMEOUT;
+    case 0:
+        return DT_EXC_DE;
+    case 1:
+        return DT_EXC_DB;
+    case 3:
+        return s->rip == DT_CODE_ADDR + len + 1 ? DT_EXC_NONE : DT_EXC_BP;
+    case 6:
+        return DT_EXC_UD;
+    case 12:
+        return DT_EXC_SS;
+    case 13:
+        return DT_EXC_GP;
+    case 14:
+        return DT_EXC_PF;
+    case 16:
+        return DT_EXC_MF;
+    case 17:
+        return DT_EXC_AC;
+    case 19:
+        return DT_EXC_XM;
+    default:
+        return DT_EXC_OTHER;
+    }
+}
+
+static void dt_collect(const DtCase *c, const DtShared *s, const uint8_t *data,
+                       DtResult *out)
+{
+    memcpy(out->final.gpr, s->gpr, sizeof(s->gpr));
+    out->final.rip = s->rip;
+    out->final.rflags = s->rflags & DT_FLAGS_USER;
+    memcpy(out->final.data, data, DT_DATA_SIZE);
+    out->signal = s->signo;
+    out->trapno = s->trapno;
+    out->exception = dt_classify(s, c->len);
+    if (out->exception == DT_EXC_NONE) {
+        out->final.rip -= 1; /* report the terminator's address */
+    }
+    if (out->exception == DT_EXC_PF) {
+        out->fault_addr = s->cr2;
+        out->pf_error = (uint32_t)s->err;
+    }
+}
+
+/* wait for the child: the pipe hangs up when it exits */
+static int dt_wait(pid_t pid, int rd, unsigned timeout_ms, bool *killed)
+{
+    struct pollfd p = {.fd = rd, .events = POLLIN};
+    int status;
+    *killed = false;
+    int r;
+    do {
+        r = poll(&p, 1, (int)(timeout_ms + DT_WATCHDOG_SLACK_MS));
+    } while (r < 0 && errno == EINTR);
+    if (r <= 0) { /* deadline passed (or poll failed): stop the child */
+        kill(pid, SIGKILL);
+        *killed = true;
+    }
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    return status;
+}
+
+static int dt_run_child(const DtCase *c, int fd, DtShared *shared,
+                        DtResult *out)
+{
+    unsigned timeout_ms = c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT;
+    int pipefd[2];
+    bool killed;
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        dt_child(c, fd, shared, timeout_ms);
+    }
+    close(pipefd[1]);
+    int status = pid < 0 ? -1 : dt_wait(pid, pipefd[0], timeout_ms, &killed);
+    close(pipefd[0]);
+    if (status == -1 || shared->setup_errno) {
+        return -1;
+    }
+    if (!__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE)) {
+        out->final = c->init;
+        out->exception = killed ? DT_EXC_TIMEOUT : DT_EXC_KILLED;
+        out->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+    return 0;
+}
+
+int dt_native_run(const DtCase *c, DtResult *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->trapno = -1;
+    if (c->len > DT_CODE_MAX || (c->len && !c->code)) {
+        return -1;
+    }
+    int fd = memfd_create("xlat-difftest", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, DT_SHM_SIZE) < 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    uint8_t *shm =
+        mmap(NULL, DT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (shm == MAP_FAILED) {
+        close(fd);
+        return -1;
+    }
+    DtShared *shared = (DtShared *)(shm + DT_DATA_SIZE);
+    memcpy(shm, c->init.data, DT_DATA_SIZE);
+    int r = dt_run_child(c, fd, shared, out);
+    if (r == 0 && shared->done) {
+        dt_collect(c, shared, shm, out);
+    } else if (r == 0) {
+        memcpy(out->final.data, shm, DT_DATA_SIZE);
+    }
+    munmap(shm, DT_SHM_SIZE);
+    close(fd);
+    return r;
+}

@@ -1,0 +1,129 @@
+/*
+ * The native difftest oracle: run a snippet of x86-64 user-mode code on the
+ * host CPU and report the state it ends in, for comparison with xlat's
+ * translator (guest ISA = host ISA, STYLE 3.10).
+ *
+ * Each run happens in a forked child under strict seccomp: the code is
+ * mapped at DT_CODE_ADDR followed by an int3 terminator, one data region is
+ * mapped at DT_DATA_ADDR (shared with the parent, so writes come back), and
+ * a small trampoline loads the 16 GPRs and RFLAGS. The run ends at the
+ * terminator, at the first exception (signal handlers on an alternate stack
+ * read the ucontext), or at a wall-clock timeout.
+ */
+#ifndef XLAT_DIFFTEST_NATIVE_H
+#define XLAT_DIFFTEST_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define DT_DATA_ADDR 0x10000000ull
+#define DT_DATA_SIZE (4 * 4096)
+#define DT_CODE_ADDR 0x20000000ull
+#define DT_CODE_SIZE (4 * 4096)
+#define DT_CODE_MAX (DT_CODE_SIZE - 1) /* room for the terminator */
+#define DT_TIMEOUT_MS_DEFAULT 1000
+
+/* RFLAGS bits */
+#define DT_CF (1u << 0)
+#define DT_PF (1u << 2)
+#define DT_AF (1u << 4)
+#define DT_ZF (1u << 6)
+#define DT_SF (1u << 7)
+#define DT_TF (1u << 8)
+#define DT_IF (1u << 9)
+#define DT_DF (1u << 10)
+#define DT_OF (1u << 11)
+#define DT_AC (1u << 18)
+#define DT_FLAGS_STATUS (DT_CF | DT_PF | DT_AF | DT_ZF | DT_SF | DT_OF)
+/* what a snippet may set on entry and what the result reports */
+#define DT_FLAGS_USER (DT_FLAGS_STATUS | DT_DF | DT_AC)
+
+/* #PF error-code bits as the host kernel reports them */
+#define DT_PF_P (1u << 0)
+#define DT_PF_W (1u << 1)
+#define DT_PF_U (1u << 2)
+#define DT_PF_I (1u << 4)
+
+/* GPRs in x86 encoding order */
+typedef enum DtReg {
+    DT_RAX,
+    DT_RCX,
+    DT_RDX,
+    DT_RBX,
+    DT_RSP,
+    DT_RBP,
+    DT_RSI,
+    DT_RDI,
+    DT_R8,
+    DT_R9,
+    DT_R10,
+    DT_R11,
+    DT_R12,
+    DT_R13,
+    DT_R14,
+    DT_R15,
+    DT_NREGS
+} DtReg;
+
+typedef struct DtState {
+    uint64_t gpr[DT_NREGS];
+    uint64_t rip;    /* ignored on entry: runs start at DT_CODE_ADDR */
+    uint64_t rflags; /* DT_FLAGS_USER bits are used / reported */
+    uint8_t data[DT_DATA_SIZE]; /* the region at DT_DATA_ADDR */
+} DtState;
+
+typedef struct DtCase {
+    const uint8_t *code;
+    size_t len; /* at most DT_CODE_MAX */
+    DtState init;
+    unsigned timeout_ms; /* 0: DT_TIMEOUT_MS_DEFAULT */
+} DtCase;
+
+typedef enum DtException {
+    DT_EXC_NONE,    /* reached the terminator */
+    DT_EXC_DE,      /* divide error */
+    DT_EXC_DB,      /* debug (int1/icebp) */
+    DT_EXC_BP,      /* an int3 in the snippet itself */
+    DT_EXC_UD,      /* invalid opcode */
+    DT_EXC_SS,      /* stack fault (non-canonical stack address) */
+    DT_EXC_GP,      /* general protection */
+    DT_EXC_PF,      /* page fault: fault_addr and pf_error are set */
+    DT_EXC_MF,      /* x87 floating point */
+    DT_EXC_AC,      /* alignment check (RFLAGS.AC on entry) */
+    DT_EXC_XM,      /* SIMD floating point */
+    DT_EXC_OTHER,   /* another trap number: see trapno */
+    DT_EXC_TIMEOUT, /* wall-clock timeout: final state is where it stood */
+    DT_EXC_KILLED,  /* killed, e.g. by seccomp for a system call */
+} DtException;
+
+typedef struct DtResult {
+    DtState final; /* rip is the faulting instruction (after an int3) */
+    DtException exception;
+    int signal;          /* host signal that ended the run, 0 if none */
+    int trapno;          /* host trap number, -1 if none */
+    uint64_t fault_addr; /* #PF: CR2 */
+    uint32_t pf_error;   /* #PF: DT_PF_* bits */
+} DtResult;
+
+/*
+ * Run c natively. Returns 0 with *out filled (whatever the snippet did), or
+ * -1 when the host could not set up a run (out of memory, addresses taken).
+ */
+int dt_native_run(const DtCase *c, DtResult *out);
+
+const char *dt_exc_name(DtException e);
+const char *dt_reg_name(DtReg r);
+
+/* zero registers and data, RSP near the top of the data region */
+void dt_state_init(DtState *s);
+/* reproducible random registers, status flags and data for a seed */
+void dt_state_random(DtState *s, uint64_t seed);
+/*
+ * Print each difference between a and b (registers, RIP, RFLAGS under
+ * flag_mask, data bytes) to f when f is not NULL; returns how many.
+ */
+int dt_state_diff(const DtState *a, const DtState *b, uint64_t flag_mask,
+                  FILE *f);
+
+#endif
