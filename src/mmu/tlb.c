@@ -1,0 +1,463 @@
+/*
+ * The softmmu TLB: fills, the victim TLB, flushes and the slow paths of
+ * generated-code loads and stores (see tlb.h and the fast-path contract in
+ * tcg/tcg.h).
+ *
+ * A miss walks the guest page tables (mmu/walk.h) with a context built
+ * from the CPU's CR0/CR3/CR4/EFER and the MMU index's privilege, applies the
+ * A20 mask, and looks the physical page up with as_find(): a whole 4 KiB
+ * page of RAM gets addend = host - vaddr; anything else is tagged TLB_MMIO
+ * and goes through as_ld/as_st. Writes to pages with translated code
+ * (mr_is_code) are tagged TLB_CODE and also go through as_st, whose code
+ * hook invalidates the blocks. Entries cover 4 KiB even inside large pages;
+ * the large-page range is remembered so INVLPG can flush it whole.
+ */
+#include "mmu/tlb.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "util/log.h"
+
+#define TLB_PAGE_OFF (TCG_PAGE_SIZE - 1)
+#define TLB_NO_LP (~0ull) /* lp_addr/lp_mask: no large page filled */
+
+/* what a translated access resolved to */
+typedef struct TlbHit {
+    uint8_t *host; /* plain RAM for this access, else NULL */
+    uint64_t phys; /* physical address of the byte */
+} TlbHit;
+
+static inline TlbTable *tlb_table(CpuX86 *env, unsigned idx)
+{
+    ASSERT(idx < MMU_IDX_COUNT);
+    return &env->tlb.t[idx];
+}
+
+static inline uint64_t tlb_tag(const TlbEntry *e, WalkAccess acc)
+{
+    switch (acc) {
+    case WALK_READ:
+        return e->addr_read;
+    case WALK_WRITE:
+        return e->addr_write;
+    case WALK_EXEC:
+        return e->addr_code;
+    }
+    return TLB_INVALID_TAG;
+}
+
+static inline bool tlb_tag_match(uint64_t tag, uint64_t page)
+{
+    return tag != TLB_INVALID_TAG && (tag & TCG_PAGE_MASK) == page;
+}
+
+/* the virtual page an entry maps, or TLB_INVALID_TAG if it is empty */
+static uint64_t tlb_entry_page(const TlbEntry *e)
+{
+    const uint64_t tags[3] = {e->addr_read, e->addr_write, e->addr_code};
+    for (int i = 0; i < 3; i++) {
+        if (tags[i] != TLB_INVALID_TAG) {
+            return tags[i] & TCG_PAGE_MASK;
+        }
+    }
+    return TLB_INVALID_TAG;
+}
+
+static void tlb_entry_clear(TlbEntry *e)
+{
+    e->addr_read = e->addr_write = e->addr_code = TLB_INVALID_TAG;
+    e->addend = 0;
+}
+
+/* ---- life cycle and flushes ---- */
+
+void tlb_init(CpuX86 *env)
+{
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        TlbTable *t = tlb_table(env, i);
+        t->nentries = TLB_ENTRIES_DEFAULT;
+        t->entries = xcalloc(t->nentries, sizeof(TlbEntry));
+        t->phys = xcalloc(t->nentries, sizeof(uint64_t));
+        env->tlb_fast[i].table = t->entries;
+        env->tlb_fast[i].mask = (uintptr_t)(t->nentries - 1) * sizeof(TlbEntry);
+    }
+    tlb_flush(env);
+    env->tlb.stats = (TlbStats){0};
+}
+
+void tlb_destroy(CpuX86 *env)
+{
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        TlbTable *t = tlb_table(env, i);
+        free(t->entries);
+        free(t->phys);
+        t->entries = NULL;
+        t->phys = NULL;
+        env->tlb_fast[i].table = NULL;
+    }
+}
+
+void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
+{
+    TlbTable *t = tlb_table(env, idx);
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        tlb_entry_clear(&t->entries[i]);
+    }
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        tlb_entry_clear(&t->victim[i]);
+        t->victim_vpage[i] = TLB_INVALID_TAG;
+    }
+    t->lp_addr = t->lp_mask = TLB_NO_LP;
+}
+
+void tlb_flush(CpuX86 *env)
+{
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        tlb_flush_mmuidx(env, i);
+    }
+    env->tlb.stats.flushes++;
+}
+
+static void tlb_flush_page_idx(CpuX86 *env, unsigned idx, uint64_t page)
+{
+    TlbTable *t = tlb_table(env, idx);
+    if (t->lp_mask != TLB_NO_LP && (page & t->lp_mask) == t->lp_addr) {
+        tlb_flush_mmuidx(env, idx);
+        return;
+    }
+    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], page);
+    if (tlb_entry_page(e) == page) {
+        tlb_entry_clear(e);
+    }
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        if (t->victim_vpage[i] == page) {
+            tlb_entry_clear(&t->victim[i]);
+            t->victim_vpage[i] = TLB_INVALID_TAG;
+        }
+    }
+}
+
+void tlb_flush_page(CpuX86 *env, uint64_t vaddr)
+{
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        tlb_flush_page_idx(env, i, vaddr & TCG_PAGE_MASK);
+    }
+    env->tlb.stats.page_flushes++;
+}
+
+/* ---- walking ---- */
+
+static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
+                           unsigned idx, WalkResult *out)
+{
+    if (env->tlb.walk) {
+        return env->tlb.walk(env, vaddr, acc, idx, out);
+    }
+    unsigned priv = idx % MMU_IDX_NESTED;
+    WalkCtx ctx;
+    walk_ctx_init(&ctx, env->as);
+    ctx.cr0 = env->cr[0];
+    ctx.cr3 = env->cr[3];
+    ctx.cr4 = env->cr[4];
+    ctx.efer = env->efer;
+    ctx.cpl = priv == MMU_IDX_USER ? 3 : 0;
+    ctx.ac = priv == MMU_IDX_KNOSMAP;
+    /* PAE PDPTEs are read from memory at each walk (no PDPTE registers) */
+    return walk_translate(&ctx, vaddr, acc, out);
+}
+
+static NORETURN void tlb_raise_pf(CpuX86 *env, const WalkResult *r,
+                                  uintptr_t retaddr)
+{
+    env->tlb.stats.faults++;
+    TRACE(LOG_MMU, "tlb: #PF cr2=0x%" PRIx64 " err=0x%x\n", r->cr2,
+          r->error_code);
+    if (env->tlb.fault) {
+        env->tlb.fault(env, r->cr2, r->error_code, retaddr);
+        ASSERT(!"tlb: fault callback returned");
+    }
+    env->exception_index = 14;
+    env->error_code = r->error_code;
+    env->has_error_code = true;
+    env->exception_cr2 = r->cr2;
+    tcg_exit_to_dispatcher(retaddr);
+}
+
+/* ---- filling ---- */
+
+static void tlb_note_large_page(TlbTable *t, uint64_t vaddr, uint64_t size)
+{
+    uint64_t mask = ~(size - 1);
+    if (t->lp_mask == TLB_NO_LP) {
+        t->lp_mask = mask;
+        t->lp_addr = vaddr & mask;
+        return;
+    }
+    /* widen until one aligned range holds the old pages and the new one */
+    t->lp_mask &= mask;
+    while (t->lp_mask != 0 &&
+           (t->lp_addr & t->lp_mask) != (vaddr & t->lp_mask)) {
+        t->lp_mask <<= 1;
+    }
+    t->lp_addr = vaddr & t->lp_mask;
+}
+
+/* the new entry for vpage -> ppage with the walk's permissions */
+static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
+                               unsigned perm)
+{
+    MemSection sec = as_find(env->as, ppage);
+    uint64_t fr = TLB_MMIO, fw = TLB_MMIO;
+    TlbEntry n = {.addend = 0};
+    uint8_t *host = sec.mr ? mr_ram_ptr(sec.mr) : NULL;
+    bool whole = sec.mr && ppage >= sec.base &&
+                 ppage + TLB_PAGE_OFF - sec.base <= sec.size - 1;
+    if (host && whole && mr_is_ram(sec.mr)) {
+        uint64_t off = sec.mr_offset + (ppage - sec.base);
+        n.addend = (uintptr_t)(host + off) - (uintptr_t)vpage;
+        fr = 0;
+        fw = sec.readonly ? TLB_MMIO : 0;
+        fw |= mr_is_code(sec.mr, off) ? TLB_CODE : 0;
+    }
+    n.addr_read = (perm & WALK_PERM_R) ? vpage | fr : TLB_INVALID_TAG;
+    n.addr_write = (perm & WALK_PERM_W) ? vpage | fw : TLB_INVALID_TAG;
+    n.addr_code = (perm & WALK_PERM_X) ? vpage | fr : TLB_INVALID_TAG;
+    return n;
+}
+
+/* install n at its slot; a different page there moves to the victim TLB */
+static void tlb_install(CpuX86 *env, unsigned idx, const TlbEntry *n,
+                        uint64_t vpage, uint64_t ppage)
+{
+    TlbTable *t = tlb_table(env, idx);
+    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vpage);
+    size_t slot = (size_t)(e - t->entries);
+    uint64_t old = tlb_entry_page(e);
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        if (t->victim_vpage[i] == vpage) {
+            tlb_entry_clear(&t->victim[i]);
+            t->victim_vpage[i] = TLB_INVALID_TAG;
+        }
+    }
+    if (old != TLB_INVALID_TAG && old != vpage) {
+        unsigned v = t->victim_next++ % TLB_VICTIM_SIZE;
+        t->victim[v] = *e;
+        t->victim_vpage[v] = old;
+        t->victim_phys[v] = t->phys[slot];
+    }
+    *e = *n;
+    t->phys[slot] = ppage;
+}
+
+/* walk and fill; raises #PF. Returns the physical address of vaddr. */
+static uint64_t tlb_fill(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
+                         unsigned idx, uintptr_t retaddr)
+{
+    WalkResult r;
+    env->tlb.stats.walks++;
+    WalkStatus st = tlb_walk(env, vaddr, acc, idx, &r);
+    if (st == WALK_TABLE_FAULT) {
+        /* only an EPT hook reports these; until it exists, a #PF */
+        log_unimp_once("tlb", "table fault without a nested-paging handler");
+        r.error_code = WALK_PF_P | WALK_PF_RSVD;
+        r.cr2 = vaddr;
+    }
+    if (st != WALK_OK) {
+        tlb_raise_pf(env, &r, retaddr);
+    }
+    uint64_t vpage = vaddr & TCG_PAGE_MASK;
+    uint64_t ppage = r.phys & env->a20_mask & TCG_PAGE_MASK;
+    if (r.page_size > TCG_PAGE_SIZE) {
+        tlb_note_large_page(tlb_table(env, idx), vpage, r.page_size);
+    }
+    TlbEntry n = tlb_make_entry(env, vpage, ppage, r.perm);
+    tlb_install(env, idx, &n, vpage, ppage);
+    env->tlb.stats.fills++;
+    return ppage | (vaddr & TLB_PAGE_OFF);
+}
+
+/* on a main-table miss: swap a matching victim entry in */
+static bool tlb_victim_hit(CpuX86 *env, unsigned idx, TlbEntry *e,
+                           uint64_t page, WalkAccess acc)
+{
+    TlbTable *t = tlb_table(env, idx);
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        if (t->victim_vpage[i] != page ||
+            !tlb_tag_match(tlb_tag(&t->victim[i], acc), page)) {
+            continue;
+        }
+        size_t slot = (size_t)(e - t->entries);
+        TlbEntry tmp = *e;
+        uint64_t tmp_phys = t->phys[slot];
+        *e = t->victim[i];
+        t->phys[slot] = t->victim_phys[i];
+        t->victim[i] = tmp;
+        t->victim_phys[i] = tmp_phys;
+        t->victim_vpage[i] = tlb_entry_page(&tmp);
+        env->tlb.stats.victim_hits++;
+        return true;
+    }
+    return false;
+}
+
+/* translate one byte's page for acc: main table, victim, else walk */
+static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
+                            unsigned idx, uintptr_t retaddr)
+{
+    TlbTable *t = tlb_table(env, idx);
+    uint64_t page = vaddr & TCG_PAGE_MASK;
+    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
+    TlbHit h = {NULL, 0};
+    if (!tlb_tag_match(tlb_tag(e, acc), page) &&
+        !tlb_victim_hit(env, idx, e, page, acc)) {
+        h.phys = tlb_fill(env, vaddr, acc, idx, retaddr);
+        if (!tlb_tag_match(tlb_tag(e, acc), page)) {
+            return h; /* the walk allowed it, the entry does not: no cache */
+        }
+    }
+    uint64_t tag = tlb_tag(e, acc);
+    h.phys = t->phys[e - t->entries] | (vaddr & TLB_PAGE_OFF);
+    if (!(tag & TLB_FLAGS_MASK)) {
+        h.host = (uint8_t *)(uintptr_t)(vaddr + e->addend);
+    }
+    return h;
+}
+
+/* ---- the slow paths ---- */
+
+static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
+{
+    uint64_t v = 0;
+    if (h->host) {
+        memcpy(&v, h->host, size);
+        return v;
+    }
+    env->tlb.stats.mmio++;
+    if (IS_POW2(size)) {
+        return as_ld(env->as, h->phys, size, MEMATTRS_CPU, NULL) &
+               MASK(size * 8);
+    }
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t b = as_ld(env->as, h->phys + i, 1, MEMATTRS_CPU, NULL);
+        v |= (b & 0xff) << (8 * i);
+    }
+    return v;
+}
+
+static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
+                       unsigned size)
+{
+    if (h->host) {
+        memcpy(h->host, &val, size);
+        return;
+    }
+    env->tlb.stats.mmio++;
+    if (IS_POW2(size)) {
+        (void)as_st(env->as, h->phys, val, size, MEMATTRS_CPU);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        (void)as_st(env->as, h->phys + i, (val >> (8 * i)) & 0xff, 1,
+                    MEMATTRS_CPU);
+    }
+}
+
+uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
+                     uintptr_t retaddr)
+{
+    CpuX86 *env = opaque;
+    unsigned size = IR_MO_BYTES(memop), idx = IR_MO_GET_MMU(memop);
+    unsigned n1 =
+        (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
+    env->tlb.stats.slow_ld++;
+    TlbHit h1 = tlb_translate(env, vaddr, WALK_READ, idx, retaddr);
+    if (n1 == size) {
+        return tlb_ld_hit(env, &h1, size);
+    }
+    /* crossing a page: both pages translate before any byte is read */
+    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_READ, idx, retaddr);
+    uint64_t lo = tlb_ld_hit(env, &h1, n1);
+    uint64_t hi = tlb_ld_hit(env, &h2, size - n1);
+    return (lo | (hi << (8 * n1))) & MASK(size * 8);
+}
+
+void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
+                 uintptr_t retaddr)
+{
+    CpuX86 *env = opaque;
+    unsigned size = IR_MO_BYTES(memop), idx = IR_MO_GET_MMU(memop);
+    unsigned n1 =
+        (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
+    env->tlb.stats.slow_st++;
+    TlbHit h1 = tlb_translate(env, vaddr, WALK_WRITE, idx, retaddr);
+    if (n1 == size) {
+        tlb_st_hit(env, &h1, val, size);
+        return;
+    }
+    /* crossing a page: fault on either page before writing anything */
+    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_WRITE, idx, retaddr);
+    tlb_st_hit(env, &h1, val & MASK(8 * n1), n1);
+    tlb_st_hit(env, &h2, val >> (8 * n1), size - n1);
+}
+
+void *tlb_probe(CpuX86 *env, uint64_t vaddr, WalkAccess acc, unsigned idx,
+                uintptr_t retaddr)
+{
+    return tlb_translate(env, vaddr, acc, idx, retaddr).host;
+}
+
+uint64_t tlb_code_phys(CpuX86 *env, uint64_t vaddr, unsigned idx,
+                       uintptr_t retaddr)
+{
+    return tlb_translate(env, vaddr, WALK_EXEC, idx, retaddr).phys;
+}
+
+/* set or clear TLB_CODE on every writable entry that maps phys_page */
+static void tlb_tag_code(CpuX86 *env, uint64_t phys_page, bool on)
+{
+    phys_page &= TCG_PAGE_MASK;
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        TlbTable *t = tlb_table(env, i);
+        for (uint32_t k = 0; k < t->nentries; k++) {
+            TlbEntry *e = &t->entries[k];
+            if (t->phys[k] == phys_page && e->addr_write != TLB_INVALID_TAG) {
+                e->addr_write =
+                    on ? e->addr_write | TLB_CODE : e->addr_write & ~TLB_CODE;
+            }
+        }
+        for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
+            TlbEntry *e = &t->victim[v];
+            if (t->victim_phys[v] == phys_page &&
+                e->addr_write != TLB_INVALID_TAG) {
+                e->addr_write =
+                    on ? e->addr_write | TLB_CODE : e->addr_write & ~TLB_CODE;
+            }
+        }
+    }
+}
+
+void tlb_protect_code(CpuX86 *env, uint64_t phys_page)
+{
+    tlb_tag_code(env, phys_page, true);
+}
+
+void tlb_unprotect_code(CpuX86 *env, uint64_t phys_page)
+{
+    tlb_tag_code(env, phys_page, false);
+}
+
+void tlb_stats_print(const CpuX86 *env, FILE *out)
+{
+    const TlbStats *s = &env->tlb.stats;
+    fprintf(out,
+            "tlb: fills %" PRIu64 " walks %" PRIu64 " victim hits %" PRIu64
+            " faults %" PRIu64 "\n",
+            s->fills, s->walks, s->victim_hits, s->faults);
+    fprintf(out,
+            "tlb: slow loads %" PRIu64 " slow stores %" PRIu64 " mmio %" PRIu64
+            " flushes %" PRIu64 " page flushes %" PRIu64 "\n",
+            s->slow_ld, s->slow_st, s->mmio, s->flushes, s->page_flushes);
+}

@@ -1,0 +1,120 @@
+/*
+ * The softmmu TLB behind the generated-code fast path (tcg/tcg.h contract).
+ *
+ * Per vCPU and MMU index, a direct-mapped table of TlbEntry tags: the page
+ * address, plus low tag bits that force the slow path (TLB_MMIO: not plain
+ * RAM for this access, go through the AddrSpace; TLB_CODE: the page holds
+ * translated code, writes must invalidate). An unfilled tag is all-ones.
+ * Behind it: an 8-entry victim TLB per index, consulted before walking the
+ * guest page tables (mmu/walk.h) again. Fills take the walk and look the
+ * physical page up with as_find() on the CPU's system address space.
+ * tlb_ld_slow/tlb_st_slow are the TcgLdSlowFn/TcgStSlowFn of the JIT.
+ */
+#ifndef XLAT_MMU_TLB_H
+#define XLAT_MMU_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmu/walk.h"
+#include "tcg/tcg.h"
+
+typedef struct CpuX86 CpuX86;
+
+/*
+ * MMU indexes (IR memop mmu field). KERNEL: CPL 0-2, SMAP enforced when
+ * CR4.SMAP is on; USER: CPL 3; KNOSMAP: CPL 0-2 with RFLAGS.AC = 1 (SMAP
+ * overridden). The same three again for a VMX non-root guest (L2).
+ */
+enum {
+    MMU_IDX_KERNEL = 0,
+    MMU_IDX_USER = 1,
+    MMU_IDX_KNOSMAP = 2,
+    MMU_IDX_NESTED = 3, /* + one of the above */
+    MMU_IDX_COUNT = 6,
+};
+_Static_assert(MMU_IDX_COUNT <= TCG_MAX_MMU, "too many MMU indexes");
+
+/* tag bits below the page (any of them forces the slow path) */
+#define TLB_INVALID_TAG (~0ull) /* matches no access */
+#define TLB_MMIO 0x800ull       /* MMIO, unassigned, ROM write, sub-page */
+#define TLB_CODE 0x400ull       /* addr_write only: page has translated code */
+#define TLB_FLAGS_MASK (TCG_PAGE_SIZE - 1)
+
+#define TLB_ENTRIES_DEFAULT 1024
+#define TLB_VICTIM_SIZE 8
+
+/* raises #PF: must not return (longjmp or tcg_exit_to_dispatcher) */
+typedef void TlbFaultFn(CpuX86 *env, uint64_t vaddr, uint32_t error_code,
+                        uintptr_t retaddr);
+/* replaces the page walk (tests, EPT later); mmu_idx tells the privilege */
+typedef WalkStatus TlbWalkFn(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
+                             unsigned mmu_idx, WalkResult *out);
+
+typedef struct TlbTable {
+    TlbEntry *entries; /* also env->tlb_fast[idx].table */
+    uint64_t *phys;    /* per entry: physical page of the tag */
+    uint32_t nentries; /* power of two */
+    uint32_t victim_next;
+    TlbEntry victim[TLB_VICTIM_SIZE];
+    uint64_t victim_vpage[TLB_VICTIM_SIZE];
+    uint64_t victim_phys[TLB_VICTIM_SIZE];
+    /* smallest range covering every large page filled since the flush */
+    uint64_t lp_addr, lp_mask;
+} TlbTable;
+
+typedef struct TlbStats {
+    uint64_t fills;       /* entries filled after a walk */
+    uint64_t walks;       /* page walks (including faulting ones) */
+    uint64_t victim_hits; /* misses served by the victim TLB */
+    uint64_t slow_ld, slow_st;
+    uint64_t mmio; /* accesses dispatched to the AddrSpace */
+    uint64_t faults;
+    uint64_t flushes, page_flushes;
+} TlbStats;
+
+typedef struct CpuTlb {
+    TlbTable t[MMU_IDX_COUNT];
+    TlbStats stats;
+    TlbFaultFn *fault; /* NULL: record in env and tcg_exit_to_dispatcher */
+    TlbWalkFn *walk;   /* NULL: walk_translate() on env->as */
+} CpuTlb;
+
+/* allocate the tables (TLB_ENTRIES_DEFAULT each) and flush; free them */
+void tlb_init(CpuX86 *env);
+void tlb_destroy(CpuX86 *env);
+
+void tlb_flush(CpuX86 *env);
+void tlb_flush_mmuidx(CpuX86 *env, unsigned mmu_idx);
+/* every MMU index; flushes the whole index if vaddr is in a large page */
+void tlb_flush_page(CpuX86 *env, uint64_t vaddr);
+
+/* TcgConfig.ld_slow / st_slow; values are zero-extended, memop per ir.h */
+uint64_t tlb_ld_slow(void *env, uint64_t vaddr, uint32_t memop,
+                     uintptr_t retaddr);
+void tlb_st_slow(void *env, uint64_t vaddr, uint64_t val, uint32_t memop,
+                 uintptr_t retaddr);
+
+/*
+ * Make `vaddr` accessible for acc (fill on a miss, raise #PF on a fault)
+ * and return the host pointer of that byte, or NULL if the page is not
+ * plain RAM for that access (MMIO, ROM write, code-protected write).
+ */
+void *tlb_probe(CpuX86 *env, uint64_t vaddr, WalkAccess acc, unsigned mmu_idx,
+                uintptr_t retaddr);
+/* physical address of a code byte (fills addr_code; raises #PF) */
+uint64_t tlb_code_phys(CpuX86 *env, uint64_t vaddr, unsigned mmu_idx,
+                       uintptr_t retaddr);
+
+/*
+ * Code protection after the fill: the first TB on a physical page
+ * (TcgConfig.code_page_added, after mr_set_code) tags every entry mapping
+ * it; when its last TB is gone (after mr_clear_code) the tag is removed.
+ */
+void tlb_protect_code(CpuX86 *env, uint64_t phys_page);
+void tlb_unprotect_code(CpuX86 *env, uint64_t phys_page);
+
+void tlb_stats_print(const CpuX86 *env, FILE *out);
+
+#endif
