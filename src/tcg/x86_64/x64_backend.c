@@ -200,6 +200,15 @@ void x64_copy_to(X64Gen *g, int t, int r)
     ra_copy_to(&g->ra, t, r);
 }
 
+/* under -d stats: mov r, &counter; add qword [r], 1 (flags clobbered) */
+void x64_gen_count(X64Gen *g, uint64_t *counter, int r)
+{
+    if (g->count) {
+        x64_movi(&g->a, r, (uintptr_t)counter);
+        x64_alu_mi(&g->a, X64_ALU_ADD, X64_S64, r, 0, 1);
+    }
+}
+
 /* mov rax, tb | reason; jmp epilogue */
 static void x64_gen_exit(X64Gen *g, IrExit reason)
 {
@@ -233,6 +242,7 @@ static void x64_gen_call(X64Gen *g, const IrOp *op)
     if (k0) {
         x64_mov_rr(&g->a, X64_S64, X64_RDI, RA_ENV);
     }
+    x64_gen_count(g, &tcg_stats(g->s)->helper_calls, RA_SCRATCH);
     x64_call_abs(&g->a, (uintptr_t)h->fn);
     if (h->flags & IRH_RAISE) {
         tb_raise_point_add(g->tb, (uint32_t)x64_pos(&g->a), (uint32_t)g->insn);
@@ -275,6 +285,7 @@ static void x64_gen_goto_ptr(X64Gen *g, const IrOp *op)
     x64_ld(a, X64_S64, false, RA_SCRATCH, RA_SCRATCH, offsetof(TcgJcEntry, tb));
     x64_test_rr(a, X64_S64, RA_SCRATCH, RA_SCRATCH);
     x64_jcc(a, X64_CC_E, miss);
+    x64_gen_count(g, &tcg_stats(g->s)->jc_inline_hit, t);
     x64_jmp_mem(a, RA_SCRATCH, offsetof(Tb, code));
     x64_bind(a, miss);
     x64_gen_exit(g, IR_EXIT_LOOKUP);
@@ -310,6 +321,7 @@ static void x64_gen_branch(X64Gen *g, const IrOp *op)
     }
 }
 
+/* style: dispatch (one case per op in ir_ops.h, no default) */
 static void x64_gen_op(X64Gen *g, const IrOp *op)
 {
     switch ((IrOpcode)op->opc) {
@@ -475,6 +487,7 @@ static void x64_gen_setup(X64Gen *g, TcgCtx *s, Tb *tb, const IrFunc *f)
     g->has_lzcnt = d->has_lzcnt;
     g->has_bmi1 = d->has_bmi1;
     g->has_popcnt = d->has_popcnt;
+    g->count = log_enabled(LOG_STATS);
     ra_init(&g->ra, &g->a, g->temps, (int)f->ntemps, pinned);
     g->labels = xcalloc(f->nlabels ? f->nlabels : 1, sizeof(int));
     for (uint32_t i = 0; i < f->nlabels; i++) {

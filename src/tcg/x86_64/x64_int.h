@@ -51,6 +51,7 @@ typedef struct X64Gen {
     int insn;           /* current insn_start index */
     uintptr_t epilogue; /* RX address the TB exits jump to */
     bool has_lzcnt, has_bmi1, has_popcnt;
+    bool count; /* -d stats: count helper calls, slow paths, probe hits */
 } X64Gen;
 
 /* backend data kept in the TcgCtx */
@@ -125,5 +126,6 @@ void x64_free_dead_inputs(X64Gen *g, const IrOp *op);
 /* copy temp t's value into host register r, ownership unchanged */
 void x64_copy_to(X64Gen *g, int t, int r);
 X64Size x64_tsize(const IrOp *op);
+void x64_gen_count(X64Gen *g, uint64_t *counter, int r);
 
 #endif

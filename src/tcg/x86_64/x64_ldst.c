@@ -229,6 +229,7 @@ static void x64_stub_enter(X64Gen *g, const X64Slow *sl, uint32_t save)
 {
     X64Asm *a = &g->a;
     x64_bind(a, sl->label);
+    x64_gen_count(g, &tcg_stats(g->s)->slow_paths, RA_SCRATCH);
     for (int i = 0; i < sl->ndirty; i++) {
         x64_st(a, sl->dirty[i].is64 ? X64_S64 : X64_S32, sl->dirty[i].reg,
                RA_ENV, sl->dirty[i].off);

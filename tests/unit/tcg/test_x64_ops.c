@@ -13,6 +13,7 @@
 
 #include "op_cases.h"
 #include "tcg/backend.h"
+#include "util/log.h"
 
 /* a strong reference: tcg_new() only sees the JIT through a weak symbol,
  * which does not pull x64_backend.o out of the static library */
@@ -234,7 +235,10 @@ Test(x64_tb, tlb_misses_take_the_slow_path)
     X.env.r[0] = 0x80000;
     X.env.r[3] = 0x10000;
     X.env.r[6] = 0x1122334455667788ull;
+    log_set_mask(LOG_STATS); /* the stubs count themselves */
     cr_assert_eq(tcg_exec(X.cpu), TCG_EXEC_FRONTEND);
+    log_set_mask(0);
+    cr_assert_eq(tcg_stats(X.s)->slow_paths, 4);
     cr_assert_eq(X.ld_slow_calls, 3);
     cr_assert_eq(X.st_slow_calls, 1);
     cr_assert_eq(X.env.r[1], 0x80000 ^ IR_MO_32);
@@ -445,8 +449,11 @@ Test(x64_tb, goto_ptr_probes_the_jump_cache_inline)
     X.env.pc = 0x1000;
     X.env.r[2] = 100;
     X.env.r[3] = 0x3000;
+    log_set_mask(LOG_STATS);
     cr_assert_eq(tcg_exec(X.cpu), TCG_EXEC_FRONTEND);
+    log_set_mask(0);
     st = tcg_stats(X.s);
+    cr_assert_eq(st->jc_inline_hit, 99);
     cr_assert_eq(X.env.r[0], 100);
     cr_assert_eq(X.env.r[1], 100);
     cr_assert_eq(st->exits[IR_EXIT_LOOKUP], 1, "only the first probe misses");
