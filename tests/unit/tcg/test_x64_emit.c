@@ -408,8 +408,9 @@ Test(x64_emit, absolute_branches_and_patchable_jump)
     cr_assert_eq(at % 4, 0);
     cr_assert_eq(buf[at - 1], 0xe9);
     cr_assert_eq(at + 4 +
-                     (int32_t)(buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16 |
-                               buf[at + 3] << 24),
+                     (int32_t)((uint32_t)buf[at] | (uint32_t)buf[at + 1] << 8 |
+                               (uint32_t)buf[at + 2] << 16 |
+                               (uint32_t)buf[at + 3] << 24),
                  0);
     /* too far for rel32: through r11 */
     x64_asm_init(&A, buf, 0x10000, sizeof(buf));
