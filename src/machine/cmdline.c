@@ -6,7 +6,8 @@
  * either stores it in the MachineConfig or refuses it with "not supported
  * yet". Property-list values go through util/keyval. Errors are one line that
  * names the option: "-m 12Q: invalid size". The values of -device,
- * -serial, -chardev, -rtc and -fw_cfg are parsed by config.c.
+ * -serial, -chardev, -rtc and -fw_cfg are parsed by config.c (the character
+ * backends through util/char).
  */
 #include "machine/cmdline.h"
 
@@ -562,6 +563,12 @@ static int cl_nographic(Cmdline *cl)
     return 0;
 }
 
+static int cl_stopped(Cmdline *cl)
+{
+    cl->cfg->stopped = true;
+    return 0;
+}
+
 static int cl_no_reboot(Cmdline *cl)
 {
     cl->cfg->no_reboot = true;
@@ -659,14 +666,14 @@ static const CmdlineOpt cl_opts[] = {
     {"netdev", "TYPE,id=ID[,...]", cl_netdev, "network backend (not supported yet)"},
     {"nic", "TYPE[,...]", cl_nic, "network card and backend (not supported yet)"},
     {"device", "DRIVER[,prop=value...]", cl_device, "add a device: isa-debug-exit[,iobase=,iosize=] (help lists them)"},
-    {"serial", "DEV", cl_serial, "next serial port: stdio, file:PATH, null, none, chardev:ID"},
-    {"chardev", "BACKEND,id=ID[,path=]", cl_chardev, "character backend: stdio, file, null"},
+    {"serial", "DEV", cl_serial, "next serial port: stdio, mon:stdio, null, none, file:PATH, pipe:PATH, tcp:[HOST]:PORT[,server=on,wait=off], unix:PATH[,server=on], chardev:ID"},
+    {"chardev", "BACKEND,id=ID[,...]", cl_chardev, "character backend: socket (host=,port= or path=; server=,wait=,nodelay=), stdio, file (path=), pipe (path=), null"},
     {"monitor", "DEV", cl_refuse_value, "human monitor (not supported yet)"},
     {"qmp", "DEV", cl_refuse_value, "QMP monitor (not supported yet)"},
-    {"nographic", NULL, cl_nographic, "no display; COM1 on stdio"},
+    {"nographic", NULL, cl_nographic, "no display; COM1 on mon:stdio (raw terminal, Ctrl-A x quits, Ctrl-A h helps)"},
     {"display", "TYPE", cl_display, "display front end: none"},
     {"vga", "TYPE", cl_vga, "VGA card (not supported yet)"},
-    {"S", NULL, cl_refuse_flag, "start with the CPU stopped (not supported yet)"},
+    {"S", NULL, cl_stopped, "do not start the CPU: build the machine and serve its serial backends until Ctrl-A x or a signal"},
     {"s", NULL, cl_refuse_flag, "gdb server on tcp::1234 (not supported yet)"},
     {"gdb", "DEV", cl_refuse_value, "gdb server (not supported yet)"},
     {"d", "ITEM[,...]", cl_log, "log these categories (help lists them)"},

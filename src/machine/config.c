@@ -1,7 +1,9 @@
 /*
- * MachineConfig: defaults, name tables for -M and -cpu, and the checks that
- * need the whole command line (config_finish): option dependencies, files
- * that must exist, and the default serial port.
+ * MachineConfig: defaults, name tables for -M and -cpu, the values of
+ * -serial/-chardev (parsed by util/char), -device, -rtc and -fw_cfg, and the
+ * checks that need the whole command line (config_finish): option
+ * dependencies, files that must exist, chardev references, one stdio user,
+ * and the default serial port.
  *
  * Host errors found here go back to the caller as one line; only main()
  * prints them and exits (STYLE 3.7).
@@ -65,14 +67,17 @@ void config_init(MachineConfig *cfg)
     cfg->rtc_base = RTC_BASE_UTC;
 }
 
-static void config_free_char(CharConfig *c)
+static void config_free_serial(SerialConfig *c)
 {
-    free(c->path);
-    free(c->id);
-    free(c->ref);
-    c->path = NULL;
-    c->id = NULL;
-    c->ref = NULL;
+    free(c->text);
+    free(c->chardev_id);
+    char_spec_clear(&c->spec);
+}
+
+static void config_free_chardev(ChardevConfig *c)
+{
+    free(c->text);
+    char_spec_clear(&c->spec);
 }
 
 void config_free(MachineConfig *cfg)
@@ -84,10 +89,10 @@ void config_free(MachineConfig *cfg)
     free(cfg->name);
     free(cfg->log_file);
     for (unsigned i = 0; i < cfg->n_serial; i++) {
-        config_free_char(&cfg->serial[i]);
+        config_free_serial(&cfg->serial[i]);
     }
     for (unsigned i = 0; i < cfg->n_chardev; i++) {
-        config_free_char(&cfg->chardev[i]);
+        config_free_chardev(&cfg->chardev[i]);
     }
     for (unsigned i = 0; i < cfg->n_fw_cfg; i++) {
         free(cfg->fw_cfg[i].name);
@@ -156,14 +161,14 @@ void config_print_cpus(FILE *f)
     }
 }
 
-const CharConfig *config_find_chardev(const MachineConfig *cfg, const char *id)
+int config_find_chardev(const MachineConfig *cfg, const char *id)
 {
     for (unsigned i = 0; i < cfg->n_chardev; i++) {
-        if (strcmp(cfg->chardev[i].id, id) == 0) {
-            return &cfg->chardev[i];
+        if (strcmp(cfg->chardev[i].spec.id, id) == 0) {
+            return (int)i;
         }
     }
-    return NULL;
+    return -1;
 }
 
 /* a regular file we can open for reading */
@@ -203,38 +208,107 @@ static int config_check_files(const MachineConfig *cfg, char **err)
     return 0;
 }
 
-/* `-serial chardev:ID` becomes a copy of that -chardev */
+/* `-serial chardev:ID`: the -chardev exists and no other port uses it */
 static int config_resolve_serial(MachineConfig *cfg, char **err)
 {
+    bool used[CONFIG_MAX_CHARDEV] = {false};
     for (unsigned i = 0; i < cfg->n_serial; i++) {
-        CharConfig *c = &cfg->serial[i];
-        if (!c->ref) {
+        SerialConfig *c = &cfg->serial[i];
+        if (!c->chardev_id) {
             continue;
         }
-        const CharConfig *dev = config_find_chardev(cfg, c->ref);
-        if (!dev) {
-            return config_fail(err,
-                               "-serial chardev:%s: no -chardev with id '%s'",
-                               c->ref, c->ref);
+        int idx = config_find_chardev(cfg, c->chardev_id);
+        if (idx < 0) {
+            return config_fail(err, "-serial %s: no -chardev with id '%s'",
+                               c->text, c->chardev_id);
         }
-        c->kind = dev->kind;
-        free(c->path);
-        c->path = dev->path ? xstrdup(dev->path) : NULL;
+        if (used[idx]) {
+            return config_fail(err,
+                               "-serial %s: chardev '%s' is already used by "
+                               "another serial port",
+                               c->text, c->chardev_id);
+        }
+        used[idx] = true;
+        c->chardev = idx;
     }
     return 0;
 }
 
-/* stdin can feed only one device (QEMU refuses this too) */
+/* the first -chardev on stdio, or NULL */
+static const ChardevConfig *config_stdio_chardev(const MachineConfig *cfg)
+{
+    for (unsigned i = 0; i < cfg->n_chardev; i++) {
+        if (cfg->chardev[i].spec.kind == CHAR_KIND_STDIO) {
+            return &cfg->chardev[i];
+        }
+    }
+    return NULL;
+}
+
+/* stdin can feed only one backend (QEMU refuses this too) */
 static int config_check_stdio(const MachineConfig *cfg, char **err)
 {
-    unsigned n = 0;
+    const ChardevConfig *dev = config_stdio_chardev(cfg);
+    for (unsigned i = 0; dev && i < cfg->n_chardev; i++) {
+        const ChardevConfig *c = &cfg->chardev[i];
+        if (c != dev && c->spec.kind == CHAR_KIND_STDIO) {
+            return config_fail(err,
+                               "-chardev %s: stdio is used by more than one "
+                               "character device",
+                               c->text);
+        }
+    }
+    bool serial_seen = false;
     for (unsigned i = 0; i < cfg->n_serial; i++) {
-        n += cfg->serial[i].kind == CHAR_STDIO;
+        const SerialConfig *c = &cfg->serial[i];
+        if (c->none || c->chardev_id || c->spec.kind != CHAR_KIND_STDIO) {
+            continue;
+        }
+        if (dev) {
+            return config_fail(err,
+                               "-serial %s: stdio is already used by "
+                               "-chardev %s",
+                               c->text, dev->text);
+        }
+        if (serial_seen) {
+            return config_fail(err,
+                               "-serial %s: stdio is used by more than one "
+                               "serial port",
+                               c->text);
+        }
+        serial_seen = true;
     }
-    if (n > 1) {
-        return config_fail(err, "-serial stdio: stdio is used by more than "
-                                "one serial port");
+    return 0;
+}
+
+/*
+ * QEMU puts COM1 on the graphical console unless -nographic (then on
+ * mon:stdio). xlat has no graphical console yet, so without -serial COM1 is
+ * always on stdio, with the Ctrl-A escapes.
+ */
+static int config_default_serial(MachineConfig *cfg, char **err)
+{
+    if (cfg->n_serial > 0) {
+        return 0;
     }
+    const char *text = cfg->nographic ? "mon:stdio" : "stdio";
+    const ChardevConfig *dev = config_stdio_chardev(cfg);
+    if (dev) {
+        return config_fail(err,
+                           "-chardev %s: stdio is also wanted by the default "
+                           "serial port (add -serial chardev:%s or -serial "
+                           "none)",
+                           dev->text, dev->spec.id);
+    }
+    SerialConfig *c = &cfg->serial[0];
+    char *perr = NULL;
+    if (char_parse(text, &c->spec, &perr) < 0) {
+        free(perr);
+        ASSERT(!"stdio parses");
+    }
+    c->text = xstrdup(text);
+    c->chardev = -1;
+    cfg->n_serial = 1;
     return 0;
 }
 
@@ -250,16 +324,9 @@ int config_finish(MachineConfig *cfg, char **err)
         return -1;
     }
     if (config_resolve_serial(cfg, err) < 0 ||
-        config_check_stdio(cfg, err) < 0) {
+        config_check_stdio(cfg, err) < 0 ||
+        config_default_serial(cfg, err) < 0) {
         return -1;
-    }
-    /*
-     * QEMU puts COM1 on the graphical console unless -nographic. xlat has no
-     * graphical console yet, so without -serial COM1 is always on stdio.
-     */
-    if (cfg->n_serial == 0) {
-        cfg->serial[0].kind = CHAR_STDIO;
-        cfg->n_serial = 1;
     }
     if (cfg->nographic) {
         cfg->display_none = true;
@@ -269,60 +336,43 @@ int config_finish(MachineConfig *cfg, char **err)
 
 /* ---- -serial and -chardev ----------------------------------------------- */
 
-static bool config_has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* QEMU character devices that xlat does not have yet */
-static bool config_char_later(const char *spec)
-{
-    static const char *const later[] = {
-        "vc",    "pty",   "mon:",  "tcp:",    "telnet:", "udp:",
-        "unix:", "pipe:", "/dev/", "msmouse", "braille", "websocket:",
-    };
-    for (size_t i = 0; i < ARRAY_LEN(later); i++) {
-        if (config_has_prefix(spec, later[i])) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int config_serial_spec(CharConfig *c, const char *spec, char **err)
-{
-    if (strcmp(spec, "none") == 0) {
-        c->kind = CHAR_NONE;
-    } else if (strcmp(spec, "null") == 0) {
-        c->kind = CHAR_NULL;
-    } else if (strcmp(spec, "stdio") == 0) {
-        c->kind = CHAR_STDIO;
-    } else if (config_has_prefix(spec, "file:") && spec[5] != '\0') {
-        c->kind = CHAR_FILE;
-        c->path = xstrdup(spec + 5);
-    } else if (config_has_prefix(spec, "chardev:") && spec[8] != '\0') {
-        c->kind = CHAR_NULL;
-        c->ref = xstrdup(spec + 8);
-    } else if (config_char_later(spec)) {
-        return config_fail(err, "not supported yet");
-    } else {
-        return config_fail(err, "unknown character device (stdio, null, "
-                                "none, file:PATH or chardev:ID)");
-    }
-    return 0;
-}
-
 int config_add_serial(MachineConfig *cfg, const char *spec, char **err)
 {
     if (cfg->n_serial == CONFIG_MAX_SERIAL) {
         return config_fail(err, "too many serial ports (at most %d)",
                            CONFIG_MAX_SERIAL);
     }
-    CharConfig c = {0};
-    if (config_serial_spec(&c, spec, err) < 0) {
+    SerialConfig c = {.chardev = -1};
+    if (strcmp(spec, "none") == 0) {
+        c.none = true;
+    } else if (strncmp(spec, "chardev:", 8) == 0 && spec[8] != '\0') {
+        c.chardev_id = xstrdup(spec + 8);
+    } else if (char_parse(spec, &c.spec, err) < 0) {
         return -1;
     }
+    c.text = xstrdup(spec);
     cfg->serial[cfg->n_serial++] = c;
+    return 0;
+}
+
+int config_add_chardev(MachineConfig *cfg, const char *spec, char **err)
+{
+    ChardevConfig c = {0};
+    if (char_parse_chardev(spec, &c.spec, err) < 0) {
+        return -1;
+    }
+    if (config_find_chardev(cfg, c.spec.id) >= 0) {
+        config_fail(err, "duplicate chardev id '%s'", c.spec.id);
+        char_spec_clear(&c.spec);
+        return -1;
+    }
+    if (cfg->n_chardev == CONFIG_MAX_CHARDEV) {
+        char_spec_clear(&c.spec);
+        return config_fail(err, "too many chardevs (at most %d)",
+                           CONFIG_MAX_CHARDEV);
+    }
+    c.text = xstrdup(spec);
+    cfg->chardev[cfg->n_chardev++] = c;
     return 0;
 }
 
@@ -333,81 +383,6 @@ static int config_unknown_key(KeyVal *kv, const char *const *known, char **err)
         return config_fail(err, "unknown property '%s'", bad);
     }
     return 0;
-}
-
-/* the backend-specific part of -chardev: kind, path, allowed keys */
-static int config_chardev_backend(KeyVal *kv, CharConfig *c, char **err)
-{
-    static const char *const k_plain[] = {"backend", "id", NULL};
-    static const char *const k_stdio[] = {"backend", "id", "signal", NULL};
-    static const char *const k_file[] = {"backend", "id", "path", NULL};
-    static const char *const later[] = {
-        "socket",  "udp",      "pty",     "pipe",         "serial",
-        "tty",     "parallel", "parport", "ringbuf",      "memory",
-        "vc",      "msmouse",  "braille", "spicevmc",     "spiceport",
-        "testdev", "wctablet", "dbus",    "qemu-vdagent",
-    };
-    const char *b = kv_get(kv, "backend");
-    bool sig;
-
-    if (strcmp(b, "null") == 0) {
-        c->kind = CHAR_NULL;
-        return config_unknown_key(kv, k_plain, err);
-    }
-    if (strcmp(b, "stdio") == 0) {
-        c->kind = CHAR_STDIO;
-        if (config_unknown_key(kv, k_stdio, err) < 0) {
-            return -1;
-        }
-        return kv_get_bool(kv, "signal", &sig, err) < 0 ? -1 : 0;
-    }
-    if (strcmp(b, "file") == 0) {
-        c->kind = CHAR_FILE;
-        if (config_unknown_key(kv, k_file, err) < 0) {
-            return -1;
-        }
-        if (!kv_has(kv, "path")) {
-            return config_fail(err, "the file backend needs path=");
-        }
-        c->path = xstrdup(kv_get(kv, "path"));
-        return 0;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(later); i++) {
-        if (strcmp(b, later[i]) == 0) {
-            return config_fail(err, "backend '%s' is not supported yet", b);
-        }
-    }
-    return config_fail(err, "unknown backend '%s' (stdio, file or null)", b);
-}
-
-int config_add_chardev(MachineConfig *cfg, const char *spec, char **err)
-{
-    KeyVal *kv = kv_parse(spec, "backend", err);
-    CharConfig c = {0};
-    int r = -1;
-
-    if (!kv) {
-        return -1;
-    }
-    const char *id = kv_get(kv, "id");
-    if (!kv_has(kv, "backend")) {
-        config_fail(err, "needs a backend (stdio, file or null)");
-    } else if (!id) {
-        config_fail(err, "needs id=");
-    } else if (config_find_chardev(cfg, id)) {
-        config_fail(err, "duplicate chardev id '%s'", id);
-    } else if (cfg->n_chardev == CONFIG_MAX_CHARDEV) {
-        config_fail(err, "too many chardevs (at most %d)", CONFIG_MAX_CHARDEV);
-    } else if (config_chardev_backend(kv, &c, err) == 0) {
-        c.id = xstrdup(id);
-        cfg->chardev[cfg->n_chardev++] = c;
-        r = 0;
-    }
-    if (r < 0) {
-        free(c.path);
-    }
-    kv_free(kv);
-    return r;
 }
 
 /* ---- -device ------------------------------------------------------------- */
@@ -435,6 +410,11 @@ static int config_debug_exit(MachineConfig *cfg, KeyVal *kv, char **err)
                            "iobase 0x%" PRIx64 " is outside the I/O "
                            "space",
                            base);
+    }
+    for (unsigned i = 0; i < cfg->n_devices; i++) {
+        if (cfg->devices[i].kind == DEVICE_ISA_DEBUG_EXIT) {
+            return config_fail(err, "only one isa-debug-exit is supported");
+        }
     }
     if (cfg->n_devices == CONFIG_MAX_DEVICES) {
         return config_fail(err, "too many devices (at most %d)",

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/char/char.h"
+
 #define CONFIG_MAX_SERIAL 4
 #define CONFIG_MAX_CHARDEV 8
 #define CONFIG_MAX_DEVICES 8
@@ -33,20 +35,23 @@ typedef enum CpuModel {
 
 typedef enum AccelBackend { ACCEL_JIT, ACCEL_INTERP } AccelBackend;
 
-/* a character backend: what `-serial` and `-chardev` name */
-typedef enum CharKind {
-    CHAR_NONE, /* no device at all (`-serial none`) */
-    CHAR_NULL, /* device present, output discarded */
-    CHAR_STDIO,
-    CHAR_FILE,
-} CharKind;
+/* one -chardev: its spec (spec.id is set) and the value as written */
+typedef struct ChardevConfig {
+    char *text; /* for messages: "-chardev TEXT: ..." */
+    CharSpec spec;
+} ChardevConfig;
 
-typedef struct CharConfig {
-    CharKind kind;
-    char *path; /* CHAR_FILE */
-    char *id;   /* set for `-chardev`, NULL for an inline `-serial` */
-    char *ref;  /* `-serial chardev:ID` until config_finish() resolves it */
-} CharConfig;
+/*
+ * One -serial: absent (`none`), a -chardev (`chardev:ID`, resolved to an
+ * index by config_finish()), or a backend of its own in spec.
+ */
+typedef struct SerialConfig {
+    char *text; /* for messages: "-serial TEXT: ..." */
+    bool none;
+    char *chardev_id; /* chardev:ID as written */
+    int chardev;      /* index into MachineConfig.chardev, or -1 */
+    CharSpec spec;    /* own backend: !none and chardev < 0 */
+} SerialConfig;
 
 typedef enum DeviceKind { DEVICE_ISA_DEBUG_EXIT } DeviceKind;
 
@@ -81,10 +86,10 @@ typedef struct MachineConfig {
     char *append;
     char *name;
 
-    /* serial[i] is COM(i+1); a -chardev reference is resolved to a copy */
-    CharConfig serial[CONFIG_MAX_SERIAL];
+    /* serial[i] is COM(i+1); each -chardev is used by at most one port */
+    SerialConfig serial[CONFIG_MAX_SERIAL];
     unsigned n_serial;
-    CharConfig chardev[CONFIG_MAX_CHARDEV];
+    ChardevConfig chardev[CONFIG_MAX_CHARDEV];
     unsigned n_chardev;
 
     DeviceConfig devices[CONFIG_MAX_DEVICES];
@@ -95,6 +100,7 @@ typedef struct MachineConfig {
 
     bool nographic;
     bool display_none;
+    bool stopped; /* -S: build the machine, do not start the CPU */
     bool no_reboot;
     bool no_shutdown;
 
@@ -117,13 +123,15 @@ void config_print_cpus(FILE *f);
 const char *config_machine_name(MachineType m);
 const char *config_cpu_name(CpuModel c);
 
-/* the chardev with this id, or NULL */
-const CharConfig *config_find_chardev(const MachineConfig *cfg, const char *id);
+/* the index of the -chardev with this id, or -1 */
+int config_find_chardev(const MachineConfig *cfg, const char *id);
 
 /*
  * Parsers for the values of -serial, -chardev, -device, -rtc and -fw_cfg.
  * They return 0, or -1 with *err set to one line that does not name the
  * option (the caller adds it): "unknown property 'x'", "not supported yet".
+ * -serial and -chardev values are parsed by util/char (char_parse,
+ * char_parse_chardev); config.c adds none, chardev:ID and the id checks.
  * config_add_device() prints the device list for "help" and sets *help.
  */
 int config_add_serial(MachineConfig *cfg, const char *spec, char **err);
@@ -135,9 +143,10 @@ int config_add_fw_cfg(MachineConfig *cfg, const char *spec, char **err);
 
 /*
  * Cross-option checks and defaults once every option is read: -initrd and
- * -append need -kernel; the files must be readable; with -nographic and no
- * -serial, COM1 goes to stdio. Returns 0, or -1 with *err set to one line
- * ("-kernel foo: No such file or directory").
+ * -append need -kernel; the files must be readable; chardev:ID references
+ * exist and are used once; stdio has one user; with no -serial, COM1 goes
+ * to stdio (mon:stdio with -nographic). Returns 0, or -1 with *err set to
+ * one line naming the option ("-kernel foo: No such file or directory").
  */
 int config_finish(MachineConfig *cfg, char **err);
 

@@ -401,9 +401,6 @@ PcMachine *pc_new(const PcConfig *cfg, char **err)
         return NULL;
     }
     main_loop_add_reset_handler(pc->loop, pc_reset_handler, pc);
-    if (log_enabled(LOG_MMU)) {
-        pc_dump_memory(pc, log_file());
-    }
     return pc;
 }
 

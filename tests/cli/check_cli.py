@@ -25,6 +25,16 @@ CASES = {
     "d-help": (["-d", "help"], 0, ["guest_errors", "in_asm"], None),
     "cannot-boot": (["-m", "64M", "-display", "none"], 1, [],
                     "xlat: cannot boot: the x86 CPU is not implemented yet"),
+    "serial-file": (["-display", "none", "-serial",
+                     "file:/nonexistent/dir/log"], 1, [],
+                    "xlat: -serial file:/nonexistent/dir/log: No such file "
+                    "or directory"),
+    "bad-port": (["-serial", "tcp::notaport"], 1, [],
+                 "xlat: -serial tcp::notaport: invalid port 'notaport'"),
+    "chardev-no-port": (["-chardev", "socket,id=x"], 1, [],
+                        "xlat: -chardev socket,id=x: the socket backend "
+                        "needs port= or path="),
+    "help-S": (["--help"], 0, ["-S ", "until Ctrl-A x or a signal"], None),
 }
 
 

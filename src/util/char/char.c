@@ -247,7 +247,7 @@ CharBackend *char_file_new(const CharSpec *spec, MainLoop *ml, char **err)
 {
     int fd = open(spec->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        *err = xasprintf("file:%s: %s", spec->path, strerror(errno));
+        *err = xasprintf("%s", strerror(errno));
         return NULL;
     }
     return fd_new(-1, fd, ml);
@@ -273,7 +273,7 @@ CharBackend *char_pipe_new(const CharSpec *spec, MainLoop *ml, char **err)
         in_fd = out_fd = open(spec->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     }
     if (in_fd < 0) {
-        *err = xasprintf("pipe:%s: %s", spec->path, strerror(errno));
+        *err = xasprintf("%s", strerror(errno));
         return NULL;
     }
     return fd_new(in_fd, out_fd, ml);

@@ -67,11 +67,18 @@ typedef struct CharSpec {
     bool mux; /* mon:stdio; no monitor yet, so it is plain stdio */
 } CharSpec;
 
-/* -serial / -monitor style; returns 0, or -1 with *err (free it) */
+/*
+ * -serial / -monitor style; returns 0, or -1 with *err (free it). Parse and
+ * open errors are one line that does not repeat the spec ("invalid port
+ * 'x'", "bind: Address already in use"): the caller names the option.
+ * Backends QEMU has and xlat lacks give "... not supported yet".
+ */
 int char_parse(const char *spec, CharSpec *out, char **err);
-/* -chardev style, id= required */
+/* -chardev style, id= required; socket needs port= or path= */
 int char_parse_chardev(const char *opts, CharSpec *out, char **err);
 void char_spec_clear(CharSpec *spec);
+/* a deep copy (dst's old strings are not freed) */
+void char_spec_copy(CharSpec *dst, const CharSpec *src);
 
 /* open a parsed spec; NULL with *err on failure (bad path, port in use) */
 CharBackend *char_open(const CharSpec *spec, MainLoop *ml, char **err);

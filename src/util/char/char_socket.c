@@ -221,7 +221,7 @@ int char_socket_local_port(CharBackend *cb)
     return -1;
 }
 
-/* a socket bound (server) or connected (client) per addr; -1 on failure */
+/* a socket bound (server) or connected (client) per addr; -1 with errno */
 static int sock_open_addr(const struct sockaddr *sa, socklen_t len, bool server)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -246,7 +246,20 @@ static int sock_open_addr(const struct sockaddr *sa, socklen_t len, bool server)
     return fd;
 }
 
-static int sock_open_tcp(const CharSpec *spec)
+/* "cannot listen on 127.0.0.1:4444: Address already in use" */
+static char *sock_error(const CharSpec *spec, const char *why)
+{
+    const char *verb = spec->server ? "cannot listen on" : "cannot connect to";
+    if (spec->kind == CHAR_KIND_UNIX) {
+        return xasprintf("%s %s: %s", verb, spec->path, why);
+    }
+    bool v6 = spec->host && strchr(spec->host, ':');
+    return xasprintf("%s %s%s%s:%d: %s", verb, v6 ? "[" : "",
+                     spec->host ? spec->host : "", v6 ? "]" : "", spec->port,
+                     why);
+}
+
+static int sock_open_tcp(const CharSpec *spec, char **err)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
     struct addrinfo *res, *ai;
@@ -259,29 +272,37 @@ static int sock_open_tcp(const CharSpec *spec)
     }
     int gr = getaddrinfo(host, port, &hints, &res);
     if (gr != 0) {
-        errno = gr == EAI_SYSTEM ? errno : EHOSTUNREACH;
+        *err = sock_error(spec, gr == EAI_SYSTEM ? strerror(errno)
+                                                 : gai_strerror(gr));
         return -1;
     }
     int fd = -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
         fd = sock_open_addr(ai->ai_addr, ai->ai_addrlen, spec->server);
     }
+    if (fd < 0) {
+        *err = sock_error(spec, strerror(errno));
+    }
     freeaddrinfo(res);
     return fd;
 }
 
-static int sock_open_unix(const CharSpec *spec)
+static int sock_open_unix(const CharSpec *spec, char **err)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     if (strlen(spec->path) >= sizeof(sun.sun_path)) {
-        errno = ENAMETOOLONG;
+        *err = sock_error(spec, strerror(ENAMETOOLONG));
         return -1;
     }
     strcpy(sun.sun_path, spec->path);
     if (spec->server) {
         unlink(spec->path); /* a stale socket file from an earlier run */
     }
-    return sock_open_addr((struct sockaddr *)&sun, sizeof(sun), spec->server);
+    int fd = sock_open_addr((struct sockaddr *)&sun, sizeof(sun), spec->server);
+    if (fd < 0) {
+        *err = sock_error(spec, strerror(errno));
+    }
+    return fd;
 }
 
 /* -serial tcp::4444,server (wait=on): block until the first client */
@@ -307,12 +328,8 @@ static void sock_wait_client(CharSocket *s, const CharSpec *spec)
 CharBackend *char_socket_new(const CharSpec *spec, MainLoop *ml, char **err)
 {
     bool is_unix = spec->kind == CHAR_KIND_UNIX;
-    int fd = is_unix ? sock_open_unix(spec) : sock_open_tcp(spec);
+    int fd = is_unix ? sock_open_unix(spec, err) : sock_open_tcp(spec, err);
     if (fd < 0) {
-        *err = is_unix
-                   ? xasprintf("unix:%s: %s", spec->path, strerror(errno))
-                   : xasprintf("tcp:%s:%d: %s", spec->host ? spec->host : "",
-                               spec->port, strerror(errno));
         return NULL;
     }
     CharSocket *s = xzalloc(sizeof(*s));

@@ -7,6 +7,9 @@
  *
  * Escapes, as QEMU's -nographic console: Ctrl-A x quits, Ctrl-A h prints
  * help, Ctrl-A Ctrl-A sends one Ctrl-A; other Ctrl-A sequences are dropped.
+ * Input is read ahead of the frontend into a small buffer, so the escapes
+ * work while the guest does not read its UART (a stopped CPU, -S); reading
+ * pauses only when that buffer is full, so no typed byte is lost.
  * The terminal is process state, so only one stdio backend can be open.
  */
 #include <errno.h>
@@ -22,12 +25,15 @@
 #include "util/common.h"
 
 #define STDIO_ESCAPE 0x01 /* Ctrl-A */
+#define STDIO_READ_AHEAD 4096
 
 typedef struct CharStdio {
     CharBackend cb;
     bool watching;
     bool eof;
     bool in_escape;
+    int pending_len; /* filtered input the frontend has not taken yet */
+    uint8_t pending[STDIO_READ_AHEAD];
 } CharStdio;
 
 /* the host terminal: process-wide by nature */
@@ -145,24 +151,36 @@ static int stdio_filter(CharStdio *s, uint8_t *buf, int len)
 
 static void stdio_watch(CharStdio *s, bool on);
 
+/* hand the frontend what it takes of the pending input */
+static void stdio_flush(CharStdio *s)
+{
+    int n = MIN(char_can_read(&s->cb), s->pending_len);
+    if (n <= 0) {
+        return;
+    }
+    char_receive(&s->cb, s->pending, n);
+    s->pending_len -= n;
+    memmove(s->pending, s->pending + n, (size_t)s->pending_len);
+}
+
 static void stdio_on_read(void *opaque)
 {
     CharStdio *s = opaque;
-    uint8_t buf[64];
-    int room = char_can_read(&s->cb);
+    int room = STDIO_READ_AHEAD - s->pending_len;
     if (room <= 0) {
         stdio_watch(s, false);
         return;
     }
-    /* read one byte per room unit: escapes shrink, never grow, the data */
-    ssize_t r = read(STDIN_FILENO, buf, MIN((size_t)room, sizeof(buf)));
+    /* escapes shrink, never grow, the data: `room` bytes always fit */
+    uint8_t *buf = s->pending + s->pending_len;
+    ssize_t r = read(STDIN_FILENO, buf, (size_t)room);
     if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         s->eof = true;
         stdio_watch(s, false);
         return;
     }
-    int n = r > 0 ? stdio_filter(s, buf, (int)r) : 0;
-    char_receive(&s->cb, buf, n);
+    s->pending_len += r > 0 ? stdio_filter(s, buf, (int)r) : 0;
+    stdio_flush(s);
 }
 
 static void stdio_watch(CharStdio *s, bool on)
@@ -183,7 +201,9 @@ static int stdio_write(CharBackend *cb, const uint8_t *buf, int len)
 
 static void stdio_accept_input(CharBackend *cb)
 {
-    stdio_watch((CharStdio *)cb, char_can_read(cb) > 0);
+    CharStdio *s = (CharStdio *)cb;
+    stdio_flush(s);
+    stdio_watch(s, s->pending_len < STDIO_READ_AHEAD);
 }
 
 static void stdio_close(CharBackend *cb)
@@ -203,12 +223,13 @@ static const CharOps stdio_ops = {
 CharBackend *char_stdio_new(const CharSpec *spec, MainLoop *ml, char **err)
 {
     if (stdio_in_use) {
-        *err = xasprintf("stdio: can only be used once");
+        *err = xasprintf("stdio can only be used once");
         return NULL;
     }
     stdio_in_use = true;
     CharStdio *s = xzalloc(sizeof(*s));
     char_init(&s->cb, &stdio_ops, ml);
     tty_make_raw();
+    stdio_watch(s, true);
     return &s->cb;
 }

@@ -100,9 +100,28 @@ Test(cmdline, defaults)
     cr_assert_eq(cfg.smp_cpus, 1);
     cr_assert_null(cfg.kernel);
     cr_assert_eq(cfg.n_serial, 1);
-    cr_assert_eq(cfg.serial[0].kind, CHAR_STDIO);
+    cr_assert_eq(cfg.serial[0].spec.kind, CHAR_KIND_STDIO);
+    cr_assert_not(cfg.serial[0].spec.mux, "plain stdio without -nographic");
+    cr_assert_str_eq(cfg.serial[0].text, "stdio");
     cr_assert_eq(cfg.n_devices, 0);
     cr_assert_eq(cfg.log_mask, 0);
+    cr_assert_not(cfg.stopped);
+}
+
+Test(cmdline, nographic_default_serial_is_mon_stdio)
+{
+    ok("-nographic");
+    cr_assert_eq(cfg.n_serial, 1);
+    cr_assert_eq(cfg.serial[0].spec.kind, CHAR_KIND_STDIO);
+    cr_assert(cfg.serial[0].spec.mux);
+    cr_assert_str_eq(cfg.serial[0].text, "mon:stdio");
+    cr_assert(cfg.display_none);
+}
+
+Test(cmdline, stop_at_startup)
+{
+    ok("-S", "-display", "none");
+    cr_assert(cfg.stopped);
 }
 
 Test(cmdline, guest_test_command_line)
@@ -120,8 +139,9 @@ Test(cmdline, guest_test_command_line)
     cr_assert_eq(cfg.devices[0].iobase, 0xf4);
     cr_assert_eq(cfg.devices[0].iosize, 4);
     cr_assert_eq(cfg.n_serial, 1);
-    cr_assert_eq(cfg.serial[0].kind, CHAR_FILE);
-    cr_assert_str_eq(cfg.serial[0].path, "/tmp/log");
+    cr_assert_eq(cfg.serial[0].spec.kind, CHAR_KIND_FILE);
+    cr_assert_str_eq(cfg.serial[0].spec.path, "/tmp/log");
+    cr_assert_eq(cfg.serial[0].chardev, -1);
 }
 
 Test(cmdline, debug_exit_defaults_match_qemu)
@@ -215,23 +235,64 @@ Test(cmdline, serial_ports_in_order)
     ok("-serial", "stdio", "-serial", "null", "-serial", "none", "-serial",
        "file:/tmp/com4");
     cr_assert_eq(cfg.n_serial, 4);
-    cr_assert_eq(cfg.serial[0].kind, CHAR_STDIO);
-    cr_assert_eq(cfg.serial[1].kind, CHAR_NULL);
-    cr_assert_eq(cfg.serial[2].kind, CHAR_NONE);
-    cr_assert_eq(cfg.serial[3].kind, CHAR_FILE);
-    cr_assert_str_eq(cfg.serial[3].path, "/tmp/com4");
+    cr_assert_eq(cfg.serial[0].spec.kind, CHAR_KIND_STDIO);
+    cr_assert_eq(cfg.serial[1].spec.kind, CHAR_KIND_NULL);
+    cr_assert(cfg.serial[2].none);
+    cr_assert_not(cfg.serial[3].none);
+    cr_assert_eq(cfg.serial[3].spec.kind, CHAR_KIND_FILE);
+    cr_assert_str_eq(cfg.serial[3].spec.path, "/tmp/com4");
+}
+
+Test(cmdline, serial_socket_pipe_and_mux_forms)
+{
+    ok("-serial", "tcp:127.0.0.1:4444,server=on,wait=off", "-serial",
+       "unix:/tmp/s.sock,server,nowait", "-serial", "pipe:/tmp/p", "-serial",
+       "mon:stdio");
+    const CharSpec *t = &cfg.serial[0].spec;
+    cr_assert_eq(t->kind, CHAR_KIND_TCP);
+    cr_assert_str_eq(t->host, "127.0.0.1");
+    cr_assert_eq(t->port, 4444);
+    cr_assert(t->server && !t->wait);
+    cr_assert_eq(cfg.serial[1].spec.kind, CHAR_KIND_UNIX);
+    cr_assert_str_eq(cfg.serial[1].spec.path, "/tmp/s.sock");
+    cr_assert(cfg.serial[1].spec.server && !cfg.serial[1].spec.wait);
+    cr_assert_eq(cfg.serial[2].spec.kind, CHAR_KIND_PIPE);
+    cr_assert_eq(cfg.serial[3].spec.kind, CHAR_KIND_STDIO);
+    cr_assert(cfg.serial[3].spec.mux);
+    cr_assert_str_eq(cfg.serial[0].text,
+                     "tcp:127.0.0.1:4444,server=on,wait=off");
+}
+
+Test(cmdline, chardev_socket_tcp_and_unix)
+{
+    ok("-chardev", "socket,id=s,host=127.0.0.1,port=4444,server=on,wait=off",
+       "-chardev", "socket,id=u,path=/tmp/u.sock,server=on", "-serial",
+       "chardev:u");
+    cr_assert_eq(cfg.n_chardev, 2);
+    cr_assert_eq(cfg.chardev[0].spec.kind, CHAR_KIND_TCP);
+    cr_assert_eq(cfg.chardev[0].spec.port, 4444);
+    cr_assert_str_eq(cfg.chardev[0].spec.id, "s");
+    cr_assert_eq(cfg.chardev[1].spec.kind, CHAR_KIND_UNIX);
+    cr_assert(cfg.chardev[1].spec.wait, "a server waits by default");
+    cr_assert_eq(cfg.serial[0].chardev, 1);
+    cr_assert_str_eq(cfg.chardev[1].text, "socket,id=u,path=/tmp/u.sock,"
+                                          "server=on");
 }
 
 Test(cmdline, serial_through_chardev_in_either_order)
 {
     ok("-serial", "chardev:c0", "-chardev", "file,id=c0,path=/tmp/c0.log");
-    cr_assert_eq(cfg.serial[0].kind, CHAR_FILE);
-    cr_assert_str_eq(cfg.serial[0].path, "/tmp/c0.log");
+    cr_assert_eq(cfg.serial[0].chardev, 0);
+    cr_assert_str_eq(cfg.serial[0].chardev_id, "c0");
     cr_assert_eq(cfg.n_chardev, 1);
-    cr_assert_str_eq(cfg.chardev[0].id, "c0");
+    cr_assert_eq(cfg.chardev[0].spec.kind, CHAR_KIND_FILE);
+    cr_assert_str_eq(cfg.chardev[0].spec.path, "/tmp/c0.log");
+    cr_assert_str_eq(cfg.chardev[0].spec.id, "c0");
     reset();
-    ok("-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con");
-    cr_assert_eq(cfg.serial[0].kind, CHAR_STDIO);
+    ok("-chardev", "null,id=a", "-chardev", "stdio,id=con,signal=off",
+       "-serial", "chardev:con");
+    cr_assert_eq(cfg.serial[0].chardev, 1);
+    cr_assert_eq(cfg.chardev[1].spec.kind, CHAR_KIND_STDIO);
 }
 
 Test(cmdline, rtc_bases)
@@ -435,13 +496,38 @@ Test(cmdline, device_errors)
     reset();
     bad("-device isa-debug-exit,iobase=1,iobase=2: duplicate key 'iobase'",
         "-device", "isa-debug-exit,iobase=1,iobase=2");
+    reset();
+    bad("-device isa-debug-exit,iobase=0xf4: only one isa-debug-exit is "
+        "supported",
+        "-device", "isa-debug-exit", "-device", "isa-debug-exit,iobase=0xf4");
 }
 
 Test(cmdline, serial_errors)
 {
-    bad("-serial bogus: unknown character device (stdio, null, none, "
-        "file:PATH or chardev:ID)",
+    bad("-serial bogus: unknown character device (stdio, mon:stdio, null, "
+        "file:, pipe:, tcp:, unix:, none or chardev:)",
         "-serial", "bogus");
+    reset();
+    bad("-serial tcp::notaport: invalid port 'notaport'", "-serial",
+        "tcp::notaport");
+    reset();
+    bad("-serial tcp::99999,server: invalid port '99999'", "-serial",
+        "tcp::99999,server");
+    reset();
+    bad("-serial tcp:localhost: expected tcp:[HOST]:PORT", "-serial",
+        "tcp:localhost");
+    reset();
+    bad("-serial tcp::4444,frob: unknown property 'frob'", "-serial",
+        "tcp::4444,frob");
+    reset();
+    bad("-serial tcp::4444,server=maybe: server=maybe: expected on or off",
+        "-serial", "tcp::4444,server=maybe");
+    reset();
+    bad("-serial file:log,server: server, wait and nodelay need a socket",
+        "-serial", "file:log,server");
+    reset();
+    bad("-serial tcp:127.0.0.1:0: a client needs a port other than 0",
+        "-serial", "tcp:127.0.0.1:0");
     reset();
     bad("-serial chardev:nope: no -chardev with id 'nope'", "-serial",
         "chardev:nope");
@@ -452,6 +538,29 @@ Test(cmdline, serial_errors)
     reset();
     bad("-serial stdio: stdio is used by more than one serial port", "-serial",
         "stdio", "-serial", "stdio");
+    reset();
+    bad("-serial mon:stdio: stdio is used by more than one serial port",
+        "-serial", "stdio", "-serial", "mon:stdio");
+    reset();
+    bad("-serial chardev:c: chardev 'c' is already used by another serial "
+        "port",
+        "-chardev", "null,id=c", "-serial", "chardev:c", "-serial",
+        "chardev:c");
+}
+
+Test(cmdline, stdio_has_one_user)
+{
+    bad("-serial stdio: stdio is already used by -chardev stdio,id=c",
+        "-chardev", "stdio,id=c", "-serial", "stdio");
+    reset();
+    bad("-chardev stdio,id=d: stdio is used by more than one character "
+        "device",
+        "-chardev", "stdio,id=c", "-chardev", "stdio,id=d", "-serial",
+        "chardev:c");
+    reset();
+    bad("-chardev stdio,id=c: stdio is also wanted by the default serial "
+        "port (add -serial chardev:c or -serial none)",
+        "-nographic", "-chardev", "stdio,id=c");
 }
 
 Test(cmdline, chardev_errors)
@@ -464,11 +573,34 @@ Test(cmdline, chardev_errors)
     bad("-chardev null,id=a: duplicate chardev id 'a'", "-chardev", "null,id=a",
         "-chardev", "null,id=a");
     reset();
-    bad("-chardev warp,id=a: unknown backend 'warp' (stdio, file or null)",
+    bad("-chardev socket,id=a,port=1: duplicate chardev id 'a'", "-chardev",
+        "file,id=a,path=/tmp/a", "-chardev", "socket,id=a,port=1");
+    reset();
+    bad("-chardev warp,id=a: unknown backend 'warp' (socket, stdio, file, "
+        "pipe or null)",
         "-chardev", "warp,id=a");
     reset();
-    bad("-chardev null,id=a,path=x: unknown property 'path'", "-chardev",
-        "null,id=a,path=x");
+    bad("-chardev null,id=a,path=x: unknown property 'path' for backend "
+        "'null'",
+        "-chardev", "null,id=a,path=x");
+    reset();
+    bad("-chardev socket,id=x: the socket backend needs port= or path=",
+        "-chardev", "socket,id=x");
+    reset();
+    bad("-chardev socket,id=x,server=on,wait=off: the socket backend needs "
+        "port= or path=",
+        "-chardev", "socket,id=x,server=on,wait=off");
+    reset();
+    bad("-chardev socket,id=x,port=1,path=/tmp/s: path= (Unix) and "
+        "host=/port= (TCP) exclude each other",
+        "-chardev", "socket,id=x,port=1,path=/tmp/s");
+    reset();
+    bad("-chardev socket,id=x,port=http: invalid port 'http'", "-chardev",
+        "socket,id=x,port=http");
+    reset();
+    bad("-chardev stdio,id=x,server=on: unknown property 'server' for "
+        "backend 'stdio'",
+        "-chardev", "stdio,id=x,server=on");
 }
 
 Test(cmdline, rtc_errors)
@@ -578,7 +710,6 @@ Test(cmdline, unsupported_whole_options)
         {"-monitor", "stdio", "-monitor"},
         {"-qmp", "unix:/tmp/q,server,nowait", "-qmp"},
         {"-vga", "std", "-vga"},
-        {"-S", NULL, "-S"},
         {"-s", NULL, "-s"},
         {"--gdb", "tcp::1234", "-gdb"},
         {"-icount", "shift=auto", "-icount"},
@@ -618,9 +749,10 @@ Test(cmdline, unsupported_values)
     reset();
     bad("-serial pty: not supported yet", "-serial", "pty");
     reset();
-    bad("-chardev socket,id=s,port=4444,server,nowait: backend 'socket' is "
-        "not supported yet",
-        "-chardev", "socket,id=s,port=4444,server,nowait");
+    bad("-serial vc:80Cx24C: not supported yet", "-serial", "vc:80Cx24C");
+    reset();
+    bad("-chardev ringbuf,id=r: backend 'ringbuf' is not supported yet",
+        "-chardev", "ringbuf,id=r");
     reset();
     bad("-accel tcg,thread=multi: thread=multi is not supported yet", "-accel",
         "tcg,thread=multi");

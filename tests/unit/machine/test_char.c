@@ -2,7 +2,8 @@
  * Character backends: spec parsing (-serial and -chardev forms, errors),
  * the file and pipe backends, a TCP server on 127.0.0.1 with an ephemeral
  * port passing bytes both ways and accepting a second client after the
- * first leaves, a Unix server, and input flow control.
+ * first leaves, a Unix server, input flow control, and the stdio escapes
+ * (also while the frontend takes no input).
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -408,6 +409,36 @@ Test(char_be, stdio_escapes)
     cr_assert_gt(n, 3);
     cr_assert_not_null(strstr(buf, "terminated"));
     cr_assert_eq(memcmp(buf + n - 3, "out", 3), 0);
+    char_free(cb);
+    main_loop_free(ml);
+}
+
+/* a frontend that takes nothing (a stopped CPU) must not block Ctrl-A x */
+Test(char_be, stdio_escapes_work_while_the_frontend_is_full)
+{
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    MainLoop *ml = main_loop_new();
+    char *err = NULL;
+    CharBackend *cb = char_new("mon:stdio", ml, &err);
+    cr_assert_not_null(cb, "%s", err ? err : "");
+    Sink sink = {.room = 0};
+    char_set_handlers(cb, sink_can_read, sink_receive, &sink);
+
+    cr_assert_eq(write(in[1], "abc\x01x", 5), 5);
+    for (int i = 0; i < 200 && main_loop_pending(ml) == MAIN_LOOP_RUN; i++) {
+        main_loop_iterate(ml, 10000000);
+    }
+    cr_assert_eq(main_loop_pending(ml), MAIN_LOOP_SHUTDOWN);
+    cr_assert_eq(sink.len, 0, "the frontend took nothing");
+
+    sink.room = 64; /* room frees up: the bytes read ahead arrive */
+    char_accept_input(cb);
+    cr_assert_eq(sink.len, 3);
+    cr_assert_eq(memcmp(sink.buf, "abc", 3), 0);
     char_free(cb);
     main_loop_free(ml);
 }
