@@ -10,8 +10,8 @@ if [ ! -f build/build.ninja ]; then
     meson setup build >/dev/null
 fi
 ninja -C build >/dev/null
-tools/mkguest.sh build/guest
+tools/mkguest.sh build-guest
 
 exec build/xlat -M pc -m 512M -nographic \
-    -kernel build/guest/vmlinuz -initrd build/guest/initramfs.cpio.gz \
+    -kernel build-guest/vmlinuz -initrd build-guest/initramfs.cpio.gz \
     -append "console=ttyS0" "$@"

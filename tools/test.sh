@@ -22,6 +22,10 @@ while [ $# -gt 0 ]; do
 done
 
 tools/setup.sh
+# the default guest: boot tests load its real Debian kernel
+tools/mkguest.sh build-guest
+export XLAT_TEST_VMLINUZ="$PWD/build-guest/vmlinuz"
+export XLAT_TEST_INITRD="$PWD/build-guest/initramfs.cpio.gz"
 
 configure() { # dir, options...
     local dir=$1
