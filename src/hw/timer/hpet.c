@@ -7,8 +7,9 @@
  * virtual time enable_ns plus elapsed ns / 10. Each comparator has one
  * clock timer armed for its next match (target, a main-counter value).
  * Periodic timers add their period to the comparator on each match, as
- * many times as needed if the main loop was late. Registers are 64-bit and
- * may be accessed as aligned 32-bit halves.
+ * many times as needed if the main loop was late, and never re-arm sooner
+ * than HPET_MIN_PERIOD_NS (a tiny period would be a timer storm).
+ * Registers are 64-bit and may be accessed as aligned 32-bit halves.
  */
 #include "hw/timer/hpet.h"
 
@@ -200,7 +201,8 @@ static void hpet_fire(Hpet *s, int n)
         irq_pulse(hpet_line(s, hpet_route(s, n)));
     }
     if ((t->config & TN_PERIODIC) && t->period) {
-        hpet_advance(s, t, c);
+        /* the next match lies at least HPET_MIN_PERIOD_NS ahead */
+        hpet_advance(s, t, c + HPET_MIN_PERIOD_NS / HPET_NS_PER_TICK - 1);
     } else if (hpet_is_32bit(t)) {
         t->target += 1ull << 32; /* one-shot 32-bit: again after a wrap */
     } else {

@@ -23,6 +23,13 @@
 #define HPET_PERIOD_FS 10000000u /* 10 ns */
 /* allowed routes (Tn_INT_ROUTE_CAP): IOAPIC inputs 20-23 as on ICH */
 #define HPET_ROUTE_CAP 0x00f00000u
+/*
+ * A periodic comparator re-arms at least this far ahead: a period of a few
+ * ticks would otherwise run a timer callback every 10 ns (a timer storm).
+ * Missed periods still accumulate in the comparator, as when the main loop
+ * is late.
+ */
+#define HPET_MIN_PERIOD_NS 2000
 
 typedef struct Hpet Hpet;
 

@@ -190,3 +190,20 @@ Test(hpet, malformed_accesses_are_harmless)
     as_st64(mem, B + 0x3f8, 1);
     cr_assert_eq(as_ld64(mem, B + 0x3f8), 0);
 }
+
+/* fuzzer find: a 1-tick period ran a timer callback every 10 ns */
+Test(hpet, tiny_period_does_not_storm)
+{
+    as_st64(mem, TCONF(0), 21 << 9 | 1 << 6 | 1 << 3 | 1 << 2);
+    as_st64(mem, TCMP(0), 1);
+    as_st32(mem, B + 0x10, 1);
+    clock_step(clk, 1000000);
+    int max = 1000000 / HPET_MIN_PERIOD_NS + 1;
+    cr_assert(rises[21] >= max / 2 && rises[21] <= max, "rises %d, max %d",
+              rises[21], max);
+    uint64_t cmp = as_ld64(mem, TCMP(0));
+    uint64_t now = as_ld64(mem, B + 0xf0);
+    cr_assert(cmp > now && cmp <= now + HPET_MIN_PERIOD_NS / 10,
+              "comparator %lu ahead of counter %lu by one re-arm step",
+              (unsigned long)cmp, (unsigned long)now);
+}
