@@ -61,13 +61,17 @@ static void x64_fini(TcgCtx *s)
     tcg_set_backend_data(s, NULL);
 }
 
-/* prologue: push; mov rbp, rdi; sub rsp, frame; load pinned; jmp rsi */
+/*
+ * prologue: push; mov rbp, rdi; mov r11, rsi; sub rsp, frame; load pinned;
+ * jmp r11 (rsi may itself be a pinned register)
+ */
 static void x64_emit_prologue_body(X64Data *d, X64Asm *a)
 {
     for (size_t i = 0; i < ARRAY_LEN(x64_saved_regs); i++) {
         x64_push(a, x64_saved_regs[i]);
     }
     x64_mov_rr(a, X64_S64, RA_ENV, X64_RDI);
+    x64_mov_rr(a, X64_S64, RA_SCRATCH, X64_RSI);
     x64_alu_ri(a, X64_ALU_SUB, X64_S64, X64_RSP, RA_FRAME_SIZE);
     for (int r = 0; r < 16; r++) {
         if (d->pinned & BIT(r)) {
@@ -75,7 +79,7 @@ static void x64_emit_prologue_body(X64Data *d, X64Asm *a)
                    d->pin_off[r]);
         }
     }
-    x64_jmp_reg(a, X64_RSI);
+    x64_jmp_reg(a, RA_SCRATCH);
     /* epilogue: store pinned; add rsp, frame; pop; ret (rax = exit value) */
     d->epilogue = a->exec + x64_pos(a);
     for (int r = 0; r < 16; r++) {

@@ -60,7 +60,7 @@ typedef struct XEnv {
     TcgJcEntry *jc;
     TlbFast tlb[2];
     uint64_t pc;
-    uint64_t r[8]; /* globals r0..r7 (r6, r7 pinned to rbx, r12) */
+    uint64_t r[8]; /* globals r0..r7 (r4, r6, r7 pinned to r12, rbx, rsi) */
     uint64_t words[3];
     int restored;
 } XEnv;
@@ -134,7 +134,8 @@ static void x_setup(TcgBackendKind be)
 {
     static const char *const names[8] = {"r0", "r1", "r2", "r3",
                                          "r4", "r5", "r6", "r7"};
-    static const int pins[8] = {-1, -1, -1, -1, -1, -1, 3, 12};
+    /* rsi is also the prologue's incoming code pointer */
+    static const int pins[8] = {-1, -1, -1, -1, 12, -1, 3, 6};
     TcgConfig cfg = {
         .backend = be,
         .code_size = 1 << 20,
