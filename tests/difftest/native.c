@@ -94,7 +94,7 @@ _Static_assert(DT_CODE_ADDR == 0x20000000, "dt_enter_target above");
 /* the shared block as the child's handler sees it */
 static DtShared *dt_child_shared;
 
-/* glibc's gregs index for each DtReg */
+/* glibc's gregs index for each DtGpr */
 static const int dt_greg_index[DT_NREGS] = {
     REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
     REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,

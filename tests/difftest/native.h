@@ -46,7 +46,7 @@
 #define DT_PF_I (1u << 4)
 
 /* GPRs in x86 encoding order */
-typedef enum DtReg {
+typedef enum DtGpr {
     DT_RAX,
     DT_RCX,
     DT_RDX,
@@ -64,7 +64,7 @@ typedef enum DtReg {
     DT_R14,
     DT_R15,
     DT_NREGS
-} DtReg;
+} DtGpr;
 
 typedef struct DtState {
     uint64_t gpr[DT_NREGS];
@@ -113,7 +113,7 @@ typedef struct DtResult {
 int dt_native_run(const DtCase *c, DtResult *out);
 
 const char *dt_exc_name(DtException e);
-const char *dt_reg_name(DtReg r);
+const char *dt_reg_name(DtGpr r);
 
 /* zero registers and data, RSP near the top of the data region */
 void dt_state_init(DtState *s);

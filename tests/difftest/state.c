@@ -23,7 +23,7 @@ static const char *const exc_names[] = {
     [DT_EXC_TIMEOUT] = "timeout", [DT_EXC_KILLED] = "killed",
 };
 
-const char *dt_reg_name(DtReg r)
+const char *dt_reg_name(DtGpr r)
 {
     return (unsigned)r < DT_NREGS ? reg_names[r] : "?";
 }

@@ -1,0 +1,32 @@
+/*
+ * The vCPU run loop: cpu_exec() drives tcg_exec() for one CpuX86 and
+ * handles its exits. For now a guest exception is not delivered: its
+ * vector and error code stay in env (exception_index >= 0) and cpu_exec
+ * returns CPU_EXIT_EXCEPTION to the caller. IDT delivery comes later.
+ */
+#ifndef XLAT_CPU_EXEC_H
+#define XLAT_CPU_EXEC_H
+
+#include "cpu/cpu.h"
+#include "tcg/tcg.h"
+
+typedef enum CpuExitReason {
+    CPU_EXIT_EXCEPTION, /* env->exception_index / error_code are set */
+    CPU_EXIT_REQUEST,   /* env->exit_request was set */
+    CPU_EXIT_FRONTEND,  /* a block asked to return (halt, I/O...) */
+} CpuExitReason;
+
+/*
+ * A translator context with the x86 front end and its globals registered;
+ * code_size 0 picks the default. Free with tcg_free().
+ */
+TcgCtx *cpu_tcg_new(TcgBackendKind backend, size_t code_size);
+
+/* bind env to a vCPU of ctx (needed before cpu_exec); unbind */
+void cpu_exec_attach(CpuX86 *env, TcgCtx *ctx);
+void cpu_exec_detach(CpuX86 *env);
+
+/* run env until an exception, an exit request or a front-end exit */
+CpuExitReason cpu_exec(CpuX86 *env);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * x86-64 front end: the TcgFrontend callbacks and the block loop.
+ *
+ * A block is decoded instruction by instruction from guest memory fetched
+ * through the TLB code path (never past the current page unless the
+ * instruction itself spans it) and ends at a branch, a page boundary, 64
+ * instructions, or an instruction that may change hflags. Each instruction
+ * starts with insn_start(pc, cc_op), which restore_state uses for precise
+ * exceptions. Operand and flag generators live in translate_ops.c; the
+ * families in translate_alu.c and translate_branch.c.
+ */
+#include "cpu/translate_int.h"
+
+#include <string.h>
+
+#include "util/log.h"
+
+#define TR_MAX_INSNS 64
+
+/* the same in every context: globals are registered in one fixed order */
+X86Globals x86_g;
+
+/*
+ * Host registers for the hottest guest state (tcg/NOTES-x64.md rules).
+ * Host RSI is avoided: the JIT prologue enters the block with `jmp rsi`
+ * after loading the pinned registers, so a global pinned there breaks.
+ */
+enum { PIN_RBX = 3, PIN_RDI = 7, PIN_R8 = 8, PIN_R9 = 9, PIN_R12 = 12 };
+
+static const char *const gpr_names[16] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static int gpr_pin(unsigned r)
+{
+    switch (r) {
+    case R_ESP:
+        return PIN_R12;
+    case R_EAX:
+        return PIN_R12 + 1;
+    case R_ECX:
+        return PIN_R12 + 2;
+    case R_EDX:
+        return PIN_R12 + 3;
+    case R_EBX:
+        return PIN_RBX;
+    case R_ESI:
+        return PIN_R9;
+    case R_EDI:
+        return PIN_RDI;
+    default:
+        return -1;
+    }
+}
+
+void x86_tcg_register_globals(TcgCtx *s)
+{
+    for (unsigned r = 0; r < 16; r++) {
+        x86_g.regs[r] =
+            tcg_global_new(s, IR_I64, (int32_t)offsetof(CpuX86, regs[r]),
+                           gpr_names[r], gpr_pin(r));
+    }
+    x86_g.rip = tcg_global_new(s, IR_I64, offsetof(CpuX86, rip), "rip", -1);
+    x86_g.cc_dst =
+        tcg_global_new(s, IR_I64, offsetof(CpuX86, cc_dst), "cc_dst", PIN_R8);
+    x86_g.cc_src =
+        tcg_global_new(s, IR_I64, offsetof(CpuX86, cc_src), "cc_src", -1);
+    x86_g.cc_src2 =
+        tcg_global_new(s, IR_I64, offsetof(CpuX86, cc_src2), "cc_src2", -1);
+    x86_g.cc_op =
+        tcg_global_new(s, IR_I32, offsetof(CpuX86, cc_op), "cc_op", -1);
+}
+
+static void fe_get_key(void *opaque, TbKey *key)
+{
+    CpuX86 *env = opaque;
+    key->pc = env->rip;
+    key->cs_base = env->segs[R_CS].base;
+    key->flags = env->hflags;
+}
+
+static uint64_t fe_code_phys(void *opaque, const TbKey *key)
+{
+    CpuX86 *env = opaque;
+    return tlb_code_phys(env, key->pc + key->cs_base, cpu_mmu_index(env), 0);
+}
+
+static void fe_restore_state(void *opaque, const uint64_t *words)
+{
+    CpuX86 *env = opaque;
+    env->rip = words[0];
+    if (words[1] != CC_OP_DYNAMIC) {
+        env->cc_op = (uint32_t)words[1];
+    }
+}
+
+/* bytes [vaddr, vaddr + n) of one page; raises #PF if it is unmapped */
+static void tr_fetch(CpuX86 *env, uint64_t vaddr, uint8_t *buf, size_t n)
+{
+    uint64_t phys = tlb_code_phys(env, vaddr, cpu_mmu_index(env), 0);
+    if (as_read(env->as, phys, buf, n, MEMATTRS_CPU) != MEMTX_OK) {
+        memset(buf, 0xff, n); /* unassigned: decodes as #UD, like open bus */
+    }
+}
+
+/*
+ * Decode the instruction at pc. Returns false when it spans into the next
+ * page and is not the first of the block (the block ends before it).
+ */
+static bool tr_decode(Dc *dc, DecodedInsn *d, TcgTbDesc *desc, bool first,
+                      int *res)
+{
+    uint8_t buf[X86_MAX_INSN_LEN];
+    uint64_t page_left = TCG_PAGE_SIZE - (dc->pc & ~TCG_PAGE_MASK);
+    size_t avail = MIN((uint64_t)X86_MAX_INSN_LEN, page_left);
+    tr_fetch(dc->env, dc->pc, buf, avail);
+    *res = x86_decode(d, buf, avail, X86_MODE64);
+    if (*res <= 0) {
+        return true;
+    }
+    if (!first) {
+        return false;
+    }
+    uint64_t page2 = dc->pc + avail;
+    tr_fetch(dc->env, page2, buf + avail, X86_MAX_INSN_LEN - avail);
+    desc->phys_page2 =
+        tlb_code_phys(dc->env, page2, cpu_mmu_index(dc->env), 0) &
+        TCG_PAGE_MASK;
+    *res = x86_decode(d, buf, X86_MAX_INSN_LEN, X86_MODE64);
+    return true;
+}
+
+static void tr_unimp(Dc *dc)
+{
+    log_unimp_once("translate", "%s at 0x%llx: raising #UD",
+                   x86_insn_name(dc->d->id), (unsigned long long)dc->pc);
+    tr_exception(dc, 6);
+}
+
+static void tr_insn(Dc *dc)
+{
+    const DecodedInsn *d = dc->d;
+    if (d->pfx & XP_LOCK) {
+        if (!tr_locked(dc)) {
+            tr_exception(dc, 6); /* LOCK on a non-lockable form */
+        }
+        return;
+    }
+    if (tr_alu(dc) || tr_branch(dc) || tr_misc(dc)) {
+        return;
+    }
+    tr_unimp(dc);
+}
+
+/* one instruction; false if the block must end before it */
+static bool tr_one(Dc *dc, TcgTbDesc *desc, bool first)
+{
+    DecodedInsn d;
+    int res;
+    if (!tr_decode(dc, &d, desc, first, &res)) {
+        return false;
+    }
+    ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
+    if (res != X86_DEC_OK) {
+        /* UD, or > 15 bytes (#GP); a positive res cannot remain here */
+        tr_exception(dc, res == X86_DEC_GP ? 13 : 6);
+        dc->next_pc = dc->pc + 1;
+        return true;
+    }
+    dc->d = &d;
+    dc->next_pc = dc->pc + d.len;
+    tr_insn(dc);
+    dc->d = NULL;
+    return true;
+}
+
+static void tr_mode_unimp(Dc *dc)
+{
+    log_unimp_once("translate",
+                   "only 64-bit code is translated (hflags "
+                   "0x%x): raising #UD",
+                   (unsigned)dc->env->hflags);
+    ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
+    tr_exception(dc, 6);
+}
+
+static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
+{
+    CpuX86 *env = opaque;
+    Dc dc = {.env = env,
+             .f = f,
+             .pc = desc->key.pc,
+             .mmu = cpu_mmu_index(env),
+             .cc_op = CC_OP_DYNAMIC};
+    uint32_t max = desc->max_insns ? desc->max_insns : TR_MAX_INSNS;
+    uint32_t n = 0;
+    if (!(desc->key.flags & HF_CS64)) {
+        tr_mode_unimp(&dc);
+        n = 1;
+        dc.next_pc = dc.pc + 1;
+    }
+    while (!dc.ended) {
+        if (!tr_one(&dc, desc, n == 0)) {
+            break;
+        }
+        n++;
+        dc.pc = dc.next_pc;
+        if (n >= max || f->overflow || (dc.pc & ~TCG_PAGE_MASK) == 0 ||
+            (env->hflags & HF_TF)) {
+            break;
+        }
+    }
+    if (!dc.ended) {
+        tr_goto(&dc, dc.pc, 0);
+    }
+    desc->icount = n;
+    desc->size = (uint32_t)(dc.pc - desc->key.pc);
+}
+
+void x86_tcg_config(TcgConfig *cfg, TcgBackendKind backend)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->backend = backend;
+    cfg->exit_request_off = offsetof(CpuX86, exit_request);
+    cfg->tlb_fast_off = offsetof(CpuX86, tlb_fast);
+    cfg->nb_mmu = MMU_IDX_COUNT;
+    cfg->jc_off = offsetof(CpuX86, jc);
+    cfg->ld_slow = tlb_ld_slow;
+    cfg->st_slow = tlb_st_slow;
+    cfg->fe = (TcgFrontend){.get_key = fe_get_key,
+                            .code_phys = fe_code_phys,
+                            .translate = fe_translate,
+                            .restore_state = fe_restore_state};
+}

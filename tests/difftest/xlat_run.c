@@ -1,0 +1,242 @@
+/*
+ * dt_xlat_run(): a fresh machine per case (1 MiB of RAM, 4-level page
+ * tables, a CpuX86 in 64-bit user mode and a translator context of the
+ * requested backend), so that no translation survives from one case to the
+ * next. Physical layout: page tables from 0x1000, data at 0x10000, code at
+ * 0x20000; code pages are user read-only, data pages user read/write.
+ */
+#include "xlat_run.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "cpu/cpu.h"
+#include "cpu/exec.h"
+
+#define XR_RAM_SIZE 0x100000ull
+#define XR_PML4 0x1000ull
+#define XR_PDPT 0x2000ull
+#define XR_PD 0x3000ull
+#define XR_PT_DATA 0x4000ull
+#define XR_PT_CODE 0x5000ull
+#define XR_DATA_PHYS 0x10000ull
+#define XR_CODE_PHYS 0x20000ull
+#define XR_P 0x1ull
+#define XR_RW 0x2ull
+#define XR_US 0x4ull
+#define XR_CODE_SIZE (1u << 20)
+
+typedef struct XrMachine {
+    MemRegion *root, *ram;
+    AddrSpace *as;
+    CpuX86 *env;
+    TcgCtx *tcg;
+    uint8_t *mem;
+} XrMachine;
+
+static void xr_st64(XrMachine *m, uint64_t pa, uint64_t v)
+{
+    memcpy(m->mem + pa, &v, 8);
+}
+
+static void xr_map_region(XrMachine *m, uint64_t va, uint64_t pa, uint64_t pt,
+                          uint64_t size, uint64_t flags)
+{
+    xr_st64(m, XR_PD + 8 * ((va >> 21) & 511), pt | XR_P | XR_RW | XR_US);
+    for (uint64_t off = 0; off < size; off += 0x1000) {
+        uint64_t slot = pt + 8 * (((va + off) >> 12) & 511);
+        xr_st64(m, slot, (pa + off) | flags);
+    }
+}
+
+static void xr_page_tables(XrMachine *m)
+{
+    xr_st64(m, XR_PML4, XR_PDPT | XR_P | XR_RW | XR_US);
+    xr_st64(m, XR_PDPT, XR_PD | XR_P | XR_RW | XR_US);
+    xr_map_region(m, DT_DATA_ADDR, XR_DATA_PHYS, XR_PT_DATA, DT_DATA_SIZE,
+                  XR_P | XR_RW | XR_US);
+    xr_map_region(m, DT_CODE_ADDR, XR_CODE_PHYS, XR_PT_CODE, DT_CODE_SIZE,
+                  XR_P | XR_US);
+}
+
+/* long mode, CPL 3: CS 64-bit code, SS/DS/ES flat data, all DPL 3 */
+static void xr_cpu_mode(CpuX86 *env)
+{
+    uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
+    uint32_t data = SEG_AR_P | SEG_AR_S | dpl3 | 0x3u | SEG_AR_DB | SEG_AR_G;
+    env->cr[0] = CR0_PE | CR0_PG | CR0_WP | CR0_ET | CR0_NE;
+    env->cr[3] = XR_PML4;
+    env->cr[4] = CR4_PAE;
+    env->efer = EFER_LME | EFER_LMA | EFER_NXE;
+    for (int i = 0; i < CPU_NB_SEGS; i++) {
+        cpu_seg_set(env, i, 0x2b, 0, 0xffffffff, data);
+    }
+    cpu_seg_set(env, R_CS, 0x33, 0, 0xffffffff,
+                SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_L | SEG_AR_G);
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+static void xr_new(XrMachine *m, TcgBackendKind backend)
+{
+    m->root = mr_new_container("sys", 1ull << 40);
+    m->ram = mr_new_ram("ram", XR_RAM_SIZE);
+    mr_add_subregion(m->root, 0, m->ram, 0);
+    m->as = as_new("system", m->root);
+    m->mem = mr_ram_ptr(m->ram);
+    xr_page_tables(m);
+    m->env = cpu_x86_new(m->as);
+    xr_cpu_mode(m->env);
+    m->tcg = cpu_tcg_new(backend, XR_CODE_SIZE);
+    cpu_exec_attach(m->env, m->tcg);
+}
+
+static void xr_free(XrMachine *m)
+{
+    cpu_exec_detach(m->env);
+    tcg_free(m->tcg);
+    cpu_x86_free(m->env);
+    as_free(m->as);
+    mr_free_tree(m->root);
+}
+
+static DtException xr_exception(int vector)
+{
+    switch (vector) {
+    case 0:
+        return DT_EXC_DE;
+    case 1:
+        return DT_EXC_DB;
+    case 3:
+        return DT_EXC_BP;
+    case 6:
+        return DT_EXC_UD;
+    case 12:
+        return DT_EXC_SS;
+    case 13:
+        return DT_EXC_GP;
+    case 14:
+        return DT_EXC_PF;
+    case 16:
+        return DT_EXC_MF;
+    case 17:
+        return DT_EXC_AC;
+    case 19:
+        return DT_EXC_XM;
+    default:
+        return DT_EXC_OTHER;
+    }
+}
+
+static void xr_load(XrMachine *m, const DtCase *c)
+{
+    CpuX86 *env = m->env;
+    memcpy(env->regs, c->init.gpr, sizeof(env->regs));
+    env->rip = DT_CODE_ADDR;
+    /* user mode runs with IF set, as the host's does */
+    cpu_load_eflags(env, c->init.rflags | EFL_IF, DT_FLAGS_USER | EFL_IF);
+    memcpy(m->mem + XR_DATA_PHYS, c->init.data, DT_DATA_SIZE);
+    memset(m->mem + XR_CODE_PHYS, 0xcc, DT_CODE_SIZE);
+    memcpy(m->mem + XR_CODE_PHYS, c->code, c->len);
+}
+
+static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
+{
+    CpuX86 *env = m->env;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->final.gpr, env->regs, sizeof(out->final.gpr));
+    out->final.rip = env->rip;
+    out->final.rflags = cpu_compute_eflags(env) & DT_FLAGS_USER;
+    memcpy(out->final.data, m->mem + XR_DATA_PHYS, DT_DATA_SIZE);
+    out->trapno = env->exception_index;
+    out->exception = xr_exception(env->exception_index);
+    if (out->exception == DT_EXC_BP && env->rip == DT_CODE_ADDR + c->len + 1) {
+        out->exception = DT_EXC_NONE;
+        out->final.rip -= 1;
+        out->trapno = -1;
+    }
+    if (out->exception == DT_EXC_PF) {
+        out->fault_addr = env->exception_cr2;
+        out->pf_error = env->error_code;
+    }
+}
+
+/* the wall-clock timeout: SIGALRM sets the exit-request word */
+static CpuX86 *volatile xr_running;
+
+static void xr_alarm(int sig)
+{
+    CpuX86 *env = xr_running;
+    if (env) {
+        __atomic_store_n(&env->exit_request, 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void xr_timer(unsigned ms)
+{
+    struct itimerval it = {
+        .it_value = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* until an exception or the timeout; false on timeout */
+static bool xr_exec(XrMachine *m, unsigned ms)
+{
+    struct sigaction sa = {.sa_handler = xr_alarm}, old;
+    sigaction(SIGALRM, &sa, &old);
+    xr_running = m->env;
+    xr_timer(ms);
+    CpuExitReason r = CPU_EXIT_FRONTEND;
+    /* a front-end exit just resumes; bounded in case one repeats */
+    for (unsigned i = 0; i < 1000000 && r == CPU_EXIT_FRONTEND; i++) {
+        r = cpu_exec(m->env);
+    }
+    xr_timer(0);
+    xr_running = NULL;
+    sigaction(SIGALRM, &old, NULL);
+    return r == CPU_EXIT_EXCEPTION;
+}
+
+int dt_xlat_run(const DtCase *c, TcgBackendKind backend, DtResult *out)
+{
+    if (c->len > DT_CODE_MAX) {
+        return -1;
+    }
+    XrMachine m;
+    xr_new(&m, backend);
+    xr_load(&m, c);
+    bool done =
+        xr_exec(&m, c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT);
+    xr_result(&m, c, out);
+    if (!done) {
+        out->exception = DT_EXC_TIMEOUT;
+        out->trapno = -1;
+    }
+    xr_free(&m);
+    return 0;
+}
+
+int dt_result_diff(const DtResult *a, const DtResult *b, uint32_t undef_flags,
+                   FILE *f)
+{
+    int n = 0;
+    if (a->exception != b->exception) {
+        if (f) {
+            fprintf(f, "exception: %s vs %s\n", dt_exc_name(a->exception),
+                    dt_exc_name(b->exception));
+        }
+        n++;
+    } else if (a->exception == DT_EXC_PF &&
+               (a->fault_addr != b->fault_addr ||
+                (a->pf_error ^ b->pf_error) & (DT_PF_P | DT_PF_W))) {
+        if (f) {
+            fprintf(f, "#PF: addr 0x%llx err 0x%x vs addr 0x%llx err 0x%x\n",
+                    (unsigned long long)a->fault_addr, a->pf_error,
+                    (unsigned long long)b->fault_addr, b->pf_error);
+        }
+        n++;
+    }
+    uint64_t mask = DT_FLAGS_USER & ~(uint64_t)undef_flags;
+    return n + dt_state_diff(&a->final, &b->final, mask, f);
+}
