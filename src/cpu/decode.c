@@ -6,6 +6,8 @@
  * ModRM/SIB/displacement and the immediates in operand order.
  * Every byte fetch is bounded by min(avail, 15): running out of input returns
  * how many bytes are missing, going past 15 bytes returns X86_DEC_GP.
+ * Fast paths (bench-decode, callgrind): no prefix or a lone REX, one lookup
+ * for plain opcodes, ModRM need precomputed per row (EF_MODRM).
  */
 #include <stddef.h>
 #include <string.h>
@@ -32,8 +34,17 @@ static const uint8_t dec_is_prefix[256] = {
 
 static int dec_prefixes(DecState *s, DecodedInsn *d)
 {
-    if (likely(s->lim > 0 && !dec_is_prefix[s->p[0]])) {
+    unsigned c = s->lim > 0 ? dec_is_prefix[s->p[0]] : 0;
+    if (likely(c == 0)) {
         return 0; /* most instructions have no prefix */
+    }
+    if (c == 2 && s->mode != X86_MODE64) {
+        return 0; /* 40-4F are INC/DEC */
+    }
+    if (c == 2 && s->lim > 1 && !dec_is_prefix[s->p[1]]) {
+        d->rex = s->p[0]; /* the common case: one REX before the opcode */
+        s->pos = 1;
+        return 0;
     }
     for (;;) {
         NEED(s, 1);
@@ -77,33 +88,26 @@ static int dec_prefixes(DecState *s, DecodedInsn *d)
 
 static void dec_sizes(DecState *s, DecodedInsn *d)
 {
-    bool osz = d->pfx & XP_OPSZ, asz = d->pfx & XP_ADSZ;
-    if (d->rex) {
+    /* [mode][66 seen + 2 * 67 seen]: operand size | address size << 8 */
+    static const uint16_t sizes[3][4] = {
+        {0x202, 0x204, 0x402, 0x404},
+        {0x404, 0x402, 0x204, 0x202},
+        {0x804, 0x802, 0x404, 0x402},
+    };
+    static const uint8_t rep_pfx[4] = {0, 0, XP_REPNE, XP_REP};
+    unsigned rex = d->rex;
+    if (rex) {
         d->pfx |= XP_REX;
-        s->w = (d->rex >> 3) & 1;
-        s->r = (d->rex >> 2) & 1;
-        s->x = (d->rex >> 1) & 1;
-        s->b = d->rex & 1;
+        s->w = (rex >> 3) & 1;
+        s->r = (rex >> 2) & 1;
+        s->x = (rex >> 1) & 1;
+        s->b = rex & 1;
     }
-    if (s->rep == 0xf3) {
-        d->pfx |= XP_REP;
-    } else if (s->rep == 0xf2) {
-        d->pfx |= XP_REPNE;
-    }
-    switch (s->mode) {
-    case X86_MODE16:
-        d->opsize = osz ? 4 : 2;
-        d->addrsize = asz ? 4 : 2;
-        break;
-    case X86_MODE32:
-        d->opsize = osz ? 2 : 4;
-        d->addrsize = asz ? 2 : 4;
-        break;
-    case X86_MODE64:
-        d->opsize = s->w ? 8 : (osz ? 2 : 4);
-        d->addrsize = asz ? 4 : 8;
-        break;
-    }
+    d->pfx |= rep_pfx[s->rep & 3]; /* F2 -> 2, F3 -> 3 */
+    _Static_assert(XP_ADSZ == 2 * XP_OPSZ, "66/67 bits adjacent");
+    unsigned sz = sizes[s->mode][(d->pfx / XP_OPSZ) & 3];
+    d->opsize = s->w ? 8 : sz & 0xff;
+    d->addrsize = sz >> 8;
     s->opsize66 = d->opsize;
 }
 
@@ -176,7 +180,7 @@ static int dec_evex_prefix(DecState *s, DecodedInsn *d)
 
 /* ---- table walk */
 
-static int dec_modrm(DecState *s, DecodedInsn *d)
+static inline int dec_modrm(DecState *s, DecodedInsn *d)
 {
     if (d->has_modrm) {
         return 0;
@@ -188,6 +192,8 @@ static int dec_modrm(DecState *s, DecodedInsn *d)
     s->mod = m >> 6;
     s->reg = (m >> 3) & 7;
     s->rm = m & 7;
+    s->regx = s->reg | (s->r << 3);
+    s->rmx = s->rm | (s->b << 3);
     return 0;
 }
 
@@ -215,6 +221,9 @@ static int dec_resolve(DecState *s, DecodedInsn *d, const OpEntry **pe)
 {
     const OpEntry *e = *pe;
     int r;
+    if (likely(e->kind == K_INSN)) {
+        return 0;
+    }
     for (unsigned depth = 0; depth < 8; depth++) {
         switch ((EntryKind)e->kind) {
         case K_INSN:
@@ -261,19 +270,27 @@ static int dec_resolve(DecState *s, DecodedInsn *d, const OpEntry **pe)
 }
 
 static const OpEntry nop90_entries[] = {
-    {.kind = K_INSN, .id = XI_NOP},
-    {.kind = K_INSN, .id = XI_PAUSE},
-    {.kind = K_INSN, .id = XI_XCHG, .opnd = {OPS(M_Z, S_v), OPS(M_RAX, S_v)}},
+    {.kind = K_INSN, .id = XI_NOP, .feat = XFEAT_OF_NOP},
+    {.kind = K_INSN, .id = XI_PAUSE, .feat = XFEAT_OF_PAUSE},
+    {.kind = K_INSN,
+     .id = XI_XCHG,
+     .feat = XFEAT_OF_XCHG,
+     .opnd = {OPS(M_Z, S_v), OPS(M_RAX, S_v)}},
 };
 
-/* fetch the opcode byte(s) and return the first table entry */
-static int dec_opcode(DecState *s, DecodedInsn *d, const OpEntry **pe)
-{
-    static const OpEntry *const maps[4] = {x86_map_1byte, x86_map_0f,
+static const OpEntry *const dec_maps[4] = {x86_map_1byte, x86_map_0f,
                                            x86_map_0f38, x86_map_0f3a};
-    NEED(s, 1);
-    uint8_t c = s->p[s->pos++];
-    const OpEntry *e = &x86_map_1byte[c];
+
+/* one-byte opcodes that need more than a table lookup */
+static const uint8_t dec_op_special[256] = {
+    [0x0f] = 1, [0x62] = 1, [0x90] = 1, [0xc4] = 1, [0xc5] = 1,
+};
+
+/* VEX/EVEX (C4, C5, 62), the 0F escapes and 90; *pc is the opcode byte */
+static int dec_opcode_special(DecState *s, DecodedInsn *d, uint8_t *pc,
+                              const OpEntry **pe)
+{
+    uint8_t c = *pc;
     if (c == 0xc4 || c == 0xc5 || c == 0x62) {
         if (s->mode != X86_MODE64) {
             NEED(s, 1);
@@ -285,9 +302,9 @@ static int dec_opcode(DecState *s, DecodedInsn *d, const OpEntry **pe)
             }
             NEED(s, 1);
             c = s->p[s->pos++];
-            e = &maps[s->map][c];
+            *pe = &dec_maps[s->map][c];
         }
-    } else if (e->kind == K_ESC) {
+    } else if (c == 0x0f) {
         NEED(s, 1);
         c = s->p[s->pos++];
         s->map = 1;
@@ -296,117 +313,133 @@ static int dec_opcode(DecState *s, DecodedInsn *d, const OpEntry **pe)
             NEED(s, 1);
             c = s->p[s->pos++];
         }
-        e = &maps[s->map][c];
-    } else if (e->kind == K_NOP90) {
-        e = &nop90_entries[s->b ? 2 : s->rep == 0xf3 ? 1 : 0];
+        *pe = &dec_maps[s->map][c];
+    } else {
+        *pe = &nop90_entries[s->b ? 2 : s->rep == 0xf3 ? 1 : 0];
+    }
+    *pc = c;
+    return 0;
+}
+
+/* fetch the opcode byte(s) and return the first table entry */
+static int dec_opcode(DecState *s, DecodedInsn *d, const OpEntry **pe)
+{
+    NEED(s, 1);
+    uint8_t c = s->p[s->pos++];
+    *pe = &x86_map_1byte[c];
+    if (unlikely(dec_op_special[c])) {
+        int r = dec_opcode_special(s, d, &c, pe);
+        if (r != 0) {
+            return r;
+        }
     }
     d->opcode = c;
     d->map = s->map;
-    *pe = e;
     return 0;
 }
 
 /* ---- ModRM memory operand */
 
-static int dec_mem16(DecState *s, DecodedInsn *d, X86Operand *m)
+/* field stores (no compound literal: that is built bytewise, then copied) */
+static void dec_set_mem(X86Operand *m, unsigned base, unsigned index,
+                        unsigned scale, int64_t disp)
+{
+    m->type = XOP_MEM;
+    m->size = m->cls = m->reg = 0;
+    m->base = base;
+    m->index = index;
+    m->scale = scale;
+    /* rSP/rBP bases default to SS (16-bit forms never have base 4) */
+    m->seg = (base == 4 || base == 5) ? XSEG_SS : XSEG_DS;
+    m->val = disp;
+    m->sel = 0;
+}
+
+static int dec_mem16(DecState *s, X86Operand *m)
 {
     static const uint8_t base[8] = {3, 3, 5, 5, 6, 7, 5, 3};
     static const uint8_t index[8] = {
         6, 7, 6, 7, XREG_NONE, XREG_NONE, XREG_NONE, XREG_NONE};
     unsigned dsz = s->mod == 1 ? 1 : s->mod == 2 ? 2 : 0;
-    m->base = base[s->rm];
-    m->index = index[s->rm];
+    unsigned b = base[s->rm];
+    int64_t disp = 0;
     if (s->mod == 0 && s->rm == 6) {
-        m->base = XREG_NONE;
+        b = XREG_NONE;
         dsz = 2;
     }
     NEED(s, dsz);
     if (dsz == 1) {
-        m->val = (int8_t)s->p[s->pos];
+        disp = (int8_t)s->p[s->pos];
     } else if (dsz == 2) {
-        m->val = (int16_t)dec_le(s->p + s->pos, 2);
+        disp = (int16_t)dec_le(s->p + s->pos, 2);
     }
     s->pos += dsz;
-    m->seg = m->base == 5 ? XSEG_SS : XSEG_DS;
+    dec_set_mem(m, b, index[s->rm], 1, disp);
     return 0;
 }
 
-static int dec_mem32(DecState *s, DecodedInsn *d, X86Operand *m)
+/* 32/64-bit addressing: SIB, no base (disp32) and RIP-relative forms */
+static inline int dec_mem32(DecState *s, X86Operand *m)
 {
-    unsigned dsz = s->mod == 1 ? 1 : s->mod == 2 ? 4 : 0;
-    unsigned basenum = s->rm;
-    m->base = s->rm | (s->b << 3);
+    static const uint8_t disp_size[4] = {0, 1, 4, 0};
+    unsigned dsz = disp_size[s->mod], base = s->rmx;
+    unsigned index = XREG_NONE, scale = 1;
+    int64_t disp = 0;
     if (s->rm == 4) {
         NEED(s, 1);
         uint8_t sib = s->sib = s->p[s->pos++];
-        unsigned idx = ((sib >> 3) & 7) | (s->x << 3);
-        m->scale = 1u << (sib >> 6);
-        m->index = idx == 4 ? XREG_NONE : idx;
-        basenum = sib & 7;
-        m->base = basenum | (s->b << 3);
-        if (basenum == 5 && s->mod == 0) {
-            m->base = XREG_NONE;
+        index = ((sib >> 3) & 7) | (s->x << 3);
+        index = index == 4 ? XREG_NONE : index;
+        scale = 1u << (sib >> 6);
+        base = (sib & 7) | (s->b << 3);
+        if ((sib & 7) == 5 && s->mod == 0) {
+            base = XREG_NONE;
             dsz = 4;
         }
     } else if (s->rm == 5 && s->mod == 0) {
-        m->base = s->mode == X86_MODE64 ? XREG_RIP : XREG_NONE;
+        base = s->mode == X86_MODE64 ? XREG_RIP : XREG_NONE;
         dsz = 4;
     }
     NEED(s, dsz);
     if (dsz == 1) {
-        m->val = (int8_t)s->p[s->pos];
+        disp = (int8_t)s->p[s->pos];
     } else if (dsz == 4) {
-        m->val = (int32_t)dec_le(s->p + s->pos, 4);
+        disp = (int32_t)dec_le(s->p + s->pos, 4);
     }
     s->pos += dsz;
-    m->seg = (m->base == 4 || m->base == 5) ? XSEG_SS : XSEG_DS;
+    dec_set_mem(m, base, index, scale, disp);
     return 0;
 }
 
-static int dec_mem(DecState *s, DecodedInsn *d)
+DEC_HOT_INLINE int dec_mem(DecState *s, DecodedInsn *d)
 {
     X86Operand *m = &s->mem;
-    int r;
-    *m = (X86Operand){.type = XOP_MEM, .scale = 1, .index = XREG_NONE};
-    r = d->addrsize == 2 ? dec_mem16(s, d, m) : dec_mem32(s, d, m);
+    int r = d->addrsize == 2 ? dec_mem16(s, m) : dec_mem32(s, m);
     if (d->seg != XSEG_NONE) {
         m->seg = d->seg;
     }
     return r;
 }
 
-static bool dec_needs_modrm(const OpEntry *e)
-{
-    for (unsigned i = 0; i < 4 && e->opnd[i]; i++) {
-        unsigned m = OPS_METHOD(e->opnd[i]);
-        if ((m >= M_E && m <= M_R) || (m >= M_S && m <= M_D) ||
-            (m >= M_V && m <= M_U) || (m >= M_P && m <= M_N) || m == M_VX ||
-            m == M_STI) {
-            return true;
-        }
-    }
-    return false;
-}
-
+/* the row's mode/VEX conditions (#UD) and its operand-size rules */
 static int dec_check_entry(DecState *s, DecodedInsn *d, const OpEntry *e)
 {
     unsigned f = e->flags;
-    if (s->mode == X86_MODE64 ? (f & EF_NO64) : (f & EF_O64)) {
+    if (unlikely(f & s->ud_flags)) {
         return X86_DEC_UD;
     }
-    if (s->vex ? !(f & (EF_V | EF_VO)) : (f & EF_VO)) {
-        return X86_DEC_UD;
-    }
-    if (s->vex && (((f & EF_L0) && d->vex_l) || ((f & EF_L1) && !d->vex_l))) {
-        return X86_DEC_UD;
-    }
-    if (f & EF_OSZ66) {
+    if (unlikely(f & EF_OSZ66)) {
         d->opsize = s->opsize66; /* 66 selected the row and sizes it */
     }
-    if (s->mode == X86_MODE64 && !s->vex) {
-        if (f & EF_F64) {
-            d->opsize = 8;
-        } else if ((f & EF_D64) && d->opsize == 4) {
+    if (unlikely(s->vex)) {
+        if (!(f & (EF_V | EF_VO)) || ((f & EF_L0) && d->vex_l) ||
+            ((f & EF_L1) && !d->vex_l)) {
+            return X86_DEC_UD;
+        }
+        return 0;
+    }
+    if ((f & (EF_F64 | EF_D64)) && s->mode == X86_MODE64) {
+        if ((f & EF_F64) || d->opsize == 4) {
             d->opsize = 8;
         }
     }
@@ -453,13 +486,15 @@ static int dec_finish(DecState *s, DecodedInsn *d, const OpEntry *e)
     if (r != 0) {
         return r;
     }
-    if (dec_needs_modrm(e) && (r = dec_modrm(s, d)) != 0) {
+    if ((e->flags & EF_MODRM) && (r = dec_modrm(s, d)) != 0) {
         return r;
     }
-    if (e->id == XI_MOV_CR || e->id == XI_MOV_DR) {
-        s->mod = 3; /* ModRM.mod is ignored: always a register */
-    } else if (d->has_modrm && s->mod != 3 && (r = dec_mem(s, d)) != 0) {
-        return r;
+    if (d->has_modrm && s->mod != 3) {
+        if (unlikely(e->id == XI_MOV_CR || e->id == XI_MOV_DR)) {
+            s->mod = 3; /* ModRM.mod is ignored: always a register */
+        } else if ((r = dec_mem(s, d)) != 0) {
+            return r;
+        }
     }
     d->id = e->id;
     if ((r = dec_operands(s, d, e)) != 0) {
@@ -492,6 +527,8 @@ int x86_decode(DecodedInsn *d, const uint8_t *bytes, size_t avail, X86Mode mode)
     if (s.vex && ((d->pfx & (XP_LOCK | XP_OPSZ | XP_REX)) || s.rep)) {
         return X86_DEC_UD; /* VEX/EVEX after 66, F2, F3, LOCK or REX */
     }
+    s.ud_flags = (mode == X86_MODE64 ? EF_NO64 : EF_O64) | (s.vex ? 0 : EF_VO);
+    s.nohi8 = !(d->pfx & XP_REX) && !s.vex;
     if (s.vex == 2) {
         r = dec_evex_body(&s, d);
     } else if ((r = dec_resolve(&s, d, &e)) == 0) {

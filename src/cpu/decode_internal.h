@@ -31,16 +31,19 @@ typedef enum EntryKind {
 
 /* OpEntry.flags */
 enum {
-    EF_NO64 = 1u << 0, /* #UD in 64-bit mode */
-    EF_O64 = 1u << 1,  /* 64-bit mode only */
-    EF_D64 = 1u << 2,  /* default operand size 64 in 64-bit mode */
-    EF_F64 = 1u << 3,  /* operand size forced to 64 in 64-bit mode */
-    EF_V = 1u << 4,    /* a VEX encoding exists */
-    EF_VO = 1u << 5,   /* VEX encoding only */
-    EF_L0 = 1u << 6,   /* VEX.L must be 0 */
-    EF_W0 = 1u << 7,   /* 64-bit mode: REX.W/VEX.W ignored (32 bit) */
-    EF_L1 = 1u << 8,   /* VEX.256 only: VEX.L must be 1 */
-    EF_OSZ66 = 1u << 9 /* in a 66 column, 66 still sizes the operands */
+    EF_NO64 = 1u << 0,  /* #UD in 64-bit mode */
+    EF_O64 = 1u << 1,   /* 64-bit mode only */
+    EF_D64 = 1u << 2,   /* default operand size 64 in 64-bit mode */
+    EF_F64 = 1u << 3,   /* operand size forced to 64 in 64-bit mode */
+    EF_V = 1u << 4,     /* a VEX encoding exists */
+    EF_VO = 1u << 5,    /* VEX encoding only */
+    EF_L0 = 1u << 6,    /* VEX.L must be 0 */
+    EF_W0 = 1u << 7,    /* 64-bit mode: REX.W/VEX.W ignored (32 bit) */
+    EF_L1 = 1u << 8,    /* VEX.256 only: VEX.L must be 1 */
+    EF_OSZ66 = 1u << 9, /* in a 66 column, 66 still sizes the operands */
+    /* computed by the row macros (decode_rows.h) from the operand forms */
+    EF_MODRM = 1u << 10, /* an operand is encoded in ModRM */
+    EF_VVVV = 1u << 11,  /* an operand is VEX.vvvv (H, B, VSIB) */
 };
 
 /* operand addressing methods (SDM A.2.1) plus fixed operands */
@@ -109,8 +112,27 @@ typedef enum OpSize {
 #define OPS_METHOD(o) ((o) >> 8)
 #define OPS_SIZE(o) ((o)&0xff)
 
+/* methods that read ModRM, and those that read VEX.vvvv */
+#define M_MODRM_SET                                                            \
+    (BIT(M_E) | BIT(M_G) | BIT(M_M) | BIT(M_R) | BIT(M_S) | BIT(M_C) |         \
+     BIT(M_D) | BIT(M_V) | BIT(M_W) | BIT(M_U) | BIT(M_P) | BIT(M_Q) |         \
+     BIT(M_N) | BIT(M_VX) | BIT(M_STI))
+#define M_VVVV_SET (BIT(M_H) | BIT(M_B) | BIT(M_VX))
+/* EF_MODRM/EF_VVVV of one spec; an empty argument counts as no operand */
+#define OPS_EFLAGS(o)                                                          \
+    (((M_MODRM_SET >> OPS_METHOD(o + 0)) & 1 ? EF_MODRM : 0) |                 \
+     ((M_VVVV_SET >> OPS_METHOD(o + 0)) & 1 ? EF_VVVV : 0))
+
+/* the X86Feature of each id as a constant, so that rows can carry it */
+enum {
+#define X(id, mn, feat, fr, fw, fu, attr) XFEAT_OF_##id = XFEAT_##feat,
+#include "cpu/x86_ops.def"
+#undef X
+};
+
 typedef struct OpEntry {
     uint8_t kind;   /* EntryKind */
+    uint8_t feat;   /* K_INSN: x86_insn_table[id].feature (row macros) */
     uint16_t id;    /* X86InsnId for K_INSN */
     uint16_t flags; /* EF_* */
     uint16_t opnd[4];
@@ -127,9 +149,12 @@ typedef struct DecState {
     uint8_t r, x, b, w; /* REX/VEX extension bits (0/1) */
     uint8_t vex;        /* 0 legacy, 1 VEX, 2 EVEX */
     uint8_t mod, reg, rm, sib;
-    uint8_t map;      /* 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
-    uint8_t opsize66; /* operand size with the 66 prefix applied */
-    X86Operand mem;   /* decoded memory operand, if mod != 3 */
+    uint8_t regx, rmx; /* ModRM.reg | REX.R << 3, ModRM.rm | REX.B << 3 */
+    uint8_t nohi8;     /* no REX/VEX: byte regs 4-7 are AH CH DH BH */
+    uint8_t map;       /* 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
+    uint8_t opsize66;  /* operand size with the 66 prefix applied */
+    uint16_t ud_flags; /* EF_* flags that make a row #UD here */
+    X86Operand mem;    /* decoded memory operand, if mod != 3 */
 } DecState;
 
 static inline int dec_short(const DecState *s, unsigned n)
@@ -167,6 +192,9 @@ static inline uint64_t dec_le(const uint8_t *p, unsigned n)
         return v;
     }
 }
+
+/* hot helpers with several callers that the compiler would keep out of line */
+#define DEC_HOT_INLINE static inline __attribute__((always_inline))
 
 int dec_operands(DecState *s, DecodedInsn *d, const OpEntry *e);
 int dec_check_lock(const DecState *s, const DecodedInsn *d, const OpEntry *e);

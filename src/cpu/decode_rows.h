@@ -10,13 +10,17 @@
 
 #include "cpu/decode_internal.h"
 
-#define I(id_, ...)                                                            \
-    {                                                                          \
-        .kind = K_INSN, .id = XI_##id_, .opnd = { __VA_ARGS__ }                \
-    }
+/* EF_MODRM | EF_VVVV of up to 4 operand specs (missing ones are empty) */
+#define ROW_EFLAGS(...) ROW_EFLAGS_(__VA_ARGS__, , , , )
+#define ROW_EFLAGS_(a, b, c, d, ...)                                           \
+    (OPS_EFLAGS(a) | OPS_EFLAGS(b) | OPS_EFLAGS(c) | OPS_EFLAGS(d))
+#define I(id_, ...) IF(0, id_, __VA_ARGS__)
 #define IF(fl, id_, ...)                                                       \
     {                                                                          \
-        .kind = K_INSN, .flags = (fl), .id = XI_##id_, .opnd = { __VA_ARGS__ } \
+        .kind = K_INSN, .flags = (fl) | ROW_EFLAGS(__VA_ARGS__),               \
+        .id = XI_##id_, .feat = XFEAT_OF_##id_, .opnd = {                      \
+            __VA_ARGS__                                                        \
+        }                                                                      \
     }
 #define UD                                                                     \
     {                                                                          \

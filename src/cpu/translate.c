@@ -147,7 +147,8 @@ static void tr_insn(Dc *dc)
         }
         return;
     }
-    if (tr_alu(dc) || tr_branch(dc) || tr_misc(dc)) {
+    if (tr_alu(dc) || tr_branch(dc) || tr_misc(dc) || tr_muldiv(dc) ||
+        tr_shift(dc) || tr_bits(dc) || tr_string(dc) || tr_sys(dc)) {
         return;
     }
     tr_unimp(dc);

@@ -35,6 +35,12 @@ typedef struct Dc {
 bool tr_alu(Dc *dc);
 bool tr_branch(Dc *dc);
 bool tr_misc(Dc *dc);
+bool tr_muldiv(Dc *dc); /* MUL IMUL DIV IDIV */
+bool tr_shift(Dc *dc);  /* shifts, rotates, SHLD/SHRD */
+bool tr_bits(Dc *dc);   /* BT*, BSF/BSR, *CNT, BSWAP, MOVBE, BMI, CRC32 */
+bool tr_string(Dc *dc); /* MOVS CMPS SCAS LODS STOS with REP prefixes */
+bool tr_sys(Dc *dc);    /* XADD/CMPXCHG*, LAHF/SAHF, ENTER/LEAVE, XLAT,
+                           CPUID, RDTSC(P) */
 /* a LOCK-prefixed instruction; false: #UD */
 bool tr_locked(Dc *dc);
 
