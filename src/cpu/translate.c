@@ -142,7 +142,7 @@ static void tr_insn(Dc *dc)
 {
     const DecodedInsn *d = dc->d;
     if (d->pfx & XP_LOCK) {
-        if (!tr_locked(dc)) {
+        if (!tr_locked(dc) && !tr_sys_locked(dc) && !tr_bits_locked(dc)) {
             tr_exception(dc, 6); /* LOCK on a non-lockable form */
         }
         return;

@@ -77,4 +77,10 @@ void tr_jump_ind(Dc *dc, IrTemp target);
 void tr_exception(Dc *dc, unsigned vector);
 void tr_trap(Dc *dc, unsigned vector);
 
+/* LOCK XADD/CMPXCHG/CMPXCHG8B/16B (translate_sys.c); false: #UD */
+bool tr_sys_locked(Dc *dc);
+
+/* LOCK BTS/BTR/BTC [mem] (translate_bits.c); false: not one of them */
+bool tr_bits_locked(Dc *dc);
+
 #endif

@@ -94,6 +94,38 @@ static void tr_reg_op_set(Dc *dc, const X86Operand *o, IrTemp v)
 
 /* ---- memory ---- */
 
+/*
+ * SS-relative addresses (RSP/RBP base, push) end with a marker op
+ * "or a, a, 0" (the optimizer folds it away); tr_mo_stack finds the op
+ * that last defined an address within the instruction and checks for it.
+ */
+static void tr_ss_mark(Dc *dc, IrTemp a)
+{
+    ir_op2i(dc->f, IR_OR, IR_I64, a, a, 0);
+}
+
+static uint32_t tr_mo_stack(Dc *dc, IrTemp addr)
+{
+    const IrFunc *f = dc->f;
+    if (addr == x86_g.regs[R_ESP]) {
+        return IR_MO_STACK;
+    }
+    for (uint32_t i = f->nops; i-- > 0;) {
+        const IrOp *op = &f->ops[i];
+        if (op->opc == IR_INSN_START) {
+            return 0;
+        }
+        if (op->nout == 0 || IR_OUT(op, 0) != addr) {
+            continue;
+        }
+        bool mark = op->opc == IR_OR && IR_IN(op, 0) == addr &&
+                    ir_temp_is_const(f, IR_IN(op, 1)) &&
+                    f->temps[IR_IN(op, 1)].val == 0;
+        return mark ? IR_MO_STACK : 0;
+    }
+    return 0;
+}
+
 IrTemp tr_ea(Dc *dc, const X86Operand *o)
 {
     IrFunc *f = dc->f;
@@ -122,19 +154,24 @@ IrTemp tr_ea(Dc *dc, const X86Operand *o)
         ir_ld(f, IR_I64, base, off, IR_MO_64);
         ir_op2(f, IR_ADD, IR_I64, a, a, base);
     }
+    if (o->seg == XSEG_SS) {
+        tr_ss_mark(dc, a);
+    }
     return a;
 }
 
 IrTemp tr_mem_ld(Dc *dc, IrTemp addr, unsigned size)
 {
     IrTemp t = tr_new(dc);
-    ir_qld(dc->f, IR_I64, t, addr, tr_log2(size) | IR_MO_MMU(dc->mmu));
+    ir_qld(dc->f, IR_I64, t, addr,
+           tr_log2(size) | IR_MO_MMU(dc->mmu) | tr_mo_stack(dc, addr));
     return t;
 }
 
 void tr_mem_st(Dc *dc, IrTemp addr, IrTemp v, unsigned size)
 {
-    ir_qst(dc->f, IR_I64, v, addr, tr_log2(size) | IR_MO_MMU(dc->mmu));
+    ir_qst(dc->f, IR_I64, v, addr,
+           tr_log2(size) | IR_MO_MMU(dc->mmu) | tr_mo_stack(dc, addr));
 }
 
 /* value of o, zero-extended; *addr gets the address of a memory operand */
@@ -157,14 +194,23 @@ IrTemp tr_ld(Dc *dc, const X86Operand *o, IrTemp *addr)
 
 /*
  * A read-modify-write destination. Hardware reads it with write intent: a
- * fault on a not-present page reports W = 1. Here the read is a plain
- * load (W = 0 in that case); the fix is a write-intent memop bit honoured
- * by tlb_ld_slow, which also gives the fused single-check RMW fast path
- * (DESIGN 4, TLB). TODO(issue 6): needs that bit in tcg/ir.h.
+ * fault on a not-present or read-only page reports W = 1. The load carries
+ * IR_MO_WRITE, so tlb_ld_slow checks write permission before reading.
  */
 IrTemp tr_ld_rmw(Dc *dc, const X86Operand *o, IrTemp *addr)
 {
-    return tr_ld(dc, o, addr);
+    if (o->type != XOP_MEM) {
+        return tr_ld(dc, o, addr);
+    }
+    IrTemp a = tr_ea(dc, o);
+    IrTemp t = tr_new(dc);
+    if (addr) {
+        *addr = a;
+    }
+    ir_qld(dc->f, IR_I64, t, a,
+           tr_log2(o->size) | IR_MO_MMU(dc->mmu) | IR_MO_WRITE |
+               tr_mo_stack(dc, a));
+    return t;
 }
 
 /* write v to o; addr: the address from tr_ld, or IR temp -1 to compute */
@@ -258,6 +304,7 @@ void tr_push(Dc *dc, IrTemp v, unsigned size)
 {
     IrTemp sp = tr_new(dc);
     ir_op2i(dc->f, IR_SUB, IR_I64, sp, x86_g.regs[R_ESP], size);
+    tr_ss_mark(dc, sp);
     tr_mem_st(dc, sp, v, size);
     ir_mov(dc->f, IR_I64, x86_g.regs[R_ESP], sp);
 }

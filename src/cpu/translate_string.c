@@ -1,11 +1,130 @@
 /*
- * x86-64 front end: string instructions with REP/REPE/REPNE.
- * Not translated yet: every instruction here raises #UD through tr_unimp.
+ * x86-64 front end: the string instructions MOVS CMPS SCAS LODS STOS in
+ * every size, with REP (F3; F2 acts as REP for MOVS/STOS/LODS, like
+ * hardware), REPE/REPNE for CMPS/SCAS, DF = 0/1 (env->df is +1/-1), 32-bit
+ * address size (67h: ESI/EDI/ECX, written back zero-extended) and an FS/GS
+ * override on the source (the destination is always ES, base 0).
+ *
+ * A REP form is translated as a bounded chunk of STR_UNROLL iterations that
+ * ends the block: each iteration does its memory accesses first and only
+ * then updates RSI/RDI/RCX, so a fault leaves them exactly as hardware does
+ * (the faulting iteration not done; restore_state gives RIP = the REP
+ * instruction). After the chunk the block jumps (goto_tb) to its own pc,
+ * so the exit-request test at block entry interrupts long loops. RCX = 0
+ * does nothing and leaves the flags alone.
  */
 #include "cpu/translate_int.h"
 
+#define STR_UNROLL 8
+
+/* the step: +size or -size from env->df */
+static IrTemp str_step(Dc *dc, unsigned size)
+{
+    IrTemp t = tr_new(dc);
+    ir_ld(dc->f, IR_I64, t, (int32_t)offsetof(CpuX86, df),
+          IR_MO_32 | IR_MO_SIGN);
+    ir_op2i(dc->f, IR_SHL, IR_I64, t, t, tr_log2(size));
+    return t;
+}
+
+/* [RSI] with the source segment's base (FS/GS override only in 64-bit) */
+static IrTemp str_src_addr(Dc *dc)
+{
+    IrTemp a = tr_reg_get(dc, R_ESI, dc->d->addrsize);
+    unsigned seg = dc->d->seg;
+    if (seg == XSEG_FS || seg == XSEG_GS) {
+        IrTemp base = tr_new(dc);
+        ir_ld(dc->f, IR_I64, base, (int32_t)offsetof(CpuX86, segs[seg].base),
+              IR_MO_64);
+        ir_op2(dc->f, IR_ADD, IR_I64, a, a, base);
+    }
+    return a;
+}
+
+static IrTemp str_dst_addr(Dc *dc)
+{
+    return tr_reg_get(dc, R_EDI, dc->d->addrsize);
+}
+
+/* reg += step at the address size (32-bit: zero-extended into the GPR) */
+static void str_advance(Dc *dc, unsigned reg, IrTemp step)
+{
+    IrTemp t = tr_new(dc);
+    ir_op2(dc->f, IR_ADD, IR_I64, t, x86_g.regs[reg], step);
+    tr_reg_set(dc, reg, dc->d->addrsize, t);
+}
+
+/* one iteration; returns the CMPS/SCAS difference (zero-extended) or 0 */
+static IrTemp str_body(Dc *dc, unsigned id, unsigned size, IrTemp step)
+{
+    IrTemp r = 0;
+    if (id == XI_MOVS) {
+        IrTemp v = tr_mem_ld(dc, str_src_addr(dc), size);
+        tr_mem_st(dc, str_dst_addr(dc), v, size);
+    } else if (id == XI_STOS) {
+        tr_mem_st(dc, str_dst_addr(dc), tr_reg_get(dc, R_EAX, size), size);
+    } else if (id == XI_LODS) {
+        tr_reg_set(dc, R_EAX, size, tr_mem_ld(dc, str_src_addr(dc), size));
+    } else {
+        IrTemp a = id == XI_CMPS ? tr_mem_ld(dc, str_src_addr(dc), size)
+                                 : tr_reg_get(dc, R_EAX, size);
+        IrTemp b = tr_mem_ld(dc, str_dst_addr(dc), size);
+        r = tr_new(dc);
+        ir_op2(dc->f, IR_SUB, IR_I64, r, a, b);
+        r = tr_zext(dc, r, size);
+        tr_set_cc(dc, cc_op_make(CC_CLASS_SUB, tr_log2(size)), r, b,
+                  tr_const(dc, 0));
+    }
+    if (id == XI_MOVS || id == XI_LODS || id == XI_CMPS) {
+        str_advance(dc, R_ESI, step);
+    }
+    if (id != XI_LODS) {
+        str_advance(dc, R_EDI, step);
+    }
+    return r;
+}
+
+/* REP prefix: up to STR_UNROLL iterations, then back to this instruction */
+static void str_rep(Dc *dc, unsigned id, unsigned size)
+{
+    IrFunc *f = dc->f;
+    unsigned as = dc->d->addrsize;
+    bool cmp = id == XI_CMPS || id == XI_SCAS;
+    bool repe = !(dc->d->pfx & XP_REPNE);
+    uint32_t done = ir_label_new(f);
+    IrTemp zero = tr_const(dc, 0);
+    IrTemp step = str_step(dc, size);
+    ir_brcond(f, IR_I64, IR_EQ, tr_reg_get(dc, R_ECX, as), zero, done);
+    /* single-step: one iteration per block, like the per-iteration #DB */
+    unsigned n = (dc->env->hflags & HF_TF) ? 1 : STR_UNROLL;
+    for (unsigned i = 0; i < n; i++) {
+        IrTemp r = str_body(dc, id, size, step);
+        IrTemp cnt = tr_new(dc);
+        ir_op2i(f, IR_SUB, IR_I64, cnt, x86_g.regs[R_ECX], 1);
+        tr_reg_set(dc, R_ECX, as, cnt);
+        ir_brcond(f, IR_I64, IR_EQ, tr_reg_get(dc, R_ECX, as), zero, done);
+        if (cmp) {
+            ir_brcond(f, IR_I64, repe ? IR_NE : IR_EQ, r, zero, done);
+        }
+    }
+    tr_goto(dc, dc->pc, 0);
+    ir_set_label(f, done);
+    tr_goto(dc, dc->next_pc, 1);
+}
+
 bool tr_string(Dc *dc)
 {
-    (void)dc;
-    return false;
+    unsigned id = dc->d->id;
+    if (id != XI_MOVS && id != XI_CMPS && id != XI_SCAS && id != XI_LODS &&
+        id != XI_STOS) {
+        return false;
+    }
+    /* the operand of the memory side carries the size (1, 2, 4 or 8) */
+    unsigned size = dc->d->op[1].size ? dc->d->op[1].size : dc->d->op[0].size;
+    if (dc->d->pfx & (XP_REP | XP_REPNE)) {
+        str_rep(dc, id, size);
+    } else {
+        str_body(dc, id, size, str_step(dc, size));
+    }
+    return true;
 }

@@ -11,6 +11,9 @@
  * (mr_is_code) are tagged TLB_CODE and also go through as_st, whose code
  * hook invalidates the blocks. Entries cover 4 KiB even inside large pages;
  * the large-page range is remembered so INVLPG can flush it whole.
+ * Misses check canonicality first (#GP(0), #SS(0) for IR_MO_STACK), so no
+ * non-canonical page is ever filled and the fast path needs no check; a
+ * load with IR_MO_WRITE (RMW) walks for write before it reads.
  */
 #include "mmu/tlb.h"
 
@@ -28,6 +31,7 @@
 typedef struct TlbHit {
     uint8_t *host; /* plain RAM for this access, else NULL */
     uint64_t phys; /* physical address of the byte */
+    bool code;     /* a write to a page with translated code */
 } TlbHit;
 
 static inline TlbTable *tlb_table(CpuX86 *env, unsigned idx)
@@ -186,6 +190,30 @@ static NORETURN void tlb_raise_pf(CpuX86 *env, const WalkResult *r,
     tcg_exit_to_dispatcher(retaddr);
 }
 
+/*
+ * A linear address must be canonical in long mode (48 or, with CR4.LA57,
+ * 57 significant bits); only misses get here, as no non-canonical page is
+ * ever filled. #SS(0) for SS-relative accesses, else #GP(0) (fetches too).
+ */
+static void tlb_check_canonical(CpuX86 *env, uint64_t vaddr, bool stack,
+                                uintptr_t retaddr)
+{
+    if (!(env->efer & EFER_LMA)) {
+        return;
+    }
+    unsigned bits = (env->cr[4] & CR4_LA57) ? 57 : 48;
+    int64_t ext = (int64_t)(vaddr << (64 - bits)) >> (64 - bits);
+    if ((uint64_t)ext == vaddr) {
+        return;
+    }
+    env->tlb.stats.faults++;
+    TRACE(LOG_MMU, "tlb: non-canonical 0x%" PRIx64 "\n", vaddr);
+    env->exception_index = stack ? 12 : 13;
+    env->error_code = 0;
+    env->has_error_code = true;
+    tcg_exit_to_dispatcher(retaddr);
+}
+
 /* ---- filling ---- */
 
 static void tlb_note_large_page(TlbTable *t, uint64_t vaddr, uint64_t size)
@@ -305,14 +333,15 @@ static bool tlb_victim_hit(CpuX86 *env, unsigned idx, TlbEntry *e,
 
 /* translate one byte's page for acc: main table, victim, else walk */
 static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
-                            unsigned idx, uintptr_t retaddr)
+                            unsigned idx, bool stack, uintptr_t retaddr)
 {
     TlbTable *t = tlb_table(env, idx);
     uint64_t page = vaddr & TCG_PAGE_MASK;
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
-    TlbHit h = {NULL, 0};
+    TlbHit h = {NULL, 0, false};
     if (!tlb_tag_match(tlb_tag(e, acc), page) &&
         !tlb_victim_hit(env, idx, e, page, acc)) {
+        tlb_check_canonical(env, vaddr, stack, retaddr);
         h.phys = tlb_fill(env, vaddr, acc, idx, retaddr);
         if (!tlb_tag_match(tlb_tag(e, acc), page)) {
             return h; /* the walk allowed it, the entry does not: no cache */
@@ -323,6 +352,7 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     if (!(tag & TLB_FLAGS_MASK)) {
         h.host = (uint8_t *)(uintptr_t)(vaddr + e->addend);
     }
+    h.code = acc == WALK_WRITE && (tag & TLB_CODE);
     return h;
 }
 
@@ -365,23 +395,50 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
     }
 }
 
+/* the bytes of [vaddr, vaddr + size) on the first page */
+static unsigned tlb_first_part(uint64_t vaddr, unsigned size)
+{
+    return (unsigned)MIN((uint64_t)size,
+                         TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
+}
+
 uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
                      uintptr_t retaddr)
 {
     CpuX86 *env = opaque;
     unsigned size = IR_MO_BYTES(memop), idx = IR_MO_GET_MMU(memop);
-    unsigned n1 =
-        (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
+    unsigned n1 = tlb_first_part(vaddr, size);
+    bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_ld++;
-    TlbHit h1 = tlb_translate(env, vaddr, WALK_READ, idx, retaddr);
+    if (n1 != size) { /* the canonical check covers the whole access */
+        tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
+    }
+    if (memop & IR_MO_WRITE) {
+        /* RMW: write permission is checked before the read (W = 1) */
+        (void)tlb_translate(env, vaddr, WALK_WRITE, idx, stack, retaddr);
+        if (n1 != size) {
+            (void)tlb_translate(env, vaddr + n1, WALK_WRITE, idx, stack,
+                                retaddr);
+        }
+    }
+    TlbHit h1 = tlb_translate(env, vaddr, WALK_READ, idx, stack, retaddr);
     if (n1 == size) {
         return tlb_ld_hit(env, &h1, size);
     }
     /* crossing a page: both pages translate before any byte is read */
-    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_READ, idx, retaddr);
+    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_READ, idx, stack, retaddr);
     uint64_t lo = tlb_ld_hit(env, &h1, n1);
     uint64_t hi = tlb_ld_hit(env, &h2, size - n1);
     return (lo | (hi << (8 * n1))) & MASK(size * 8);
+}
+
+/* a store about to change translated code: the hook may restart it */
+static void tlb_st_code_check(CpuX86 *env, const TlbHit *h, unsigned len,
+                              uintptr_t retaddr)
+{
+    if (h->code && env->tlb.code_write) {
+        env->tlb.code_write(env, h->phys, len, retaddr);
+    }
 }
 
 void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
@@ -389,16 +446,22 @@ void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
 {
     CpuX86 *env = opaque;
     unsigned size = IR_MO_BYTES(memop), idx = IR_MO_GET_MMU(memop);
-    unsigned n1 =
-        (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
+    unsigned n1 = tlb_first_part(vaddr, size);
+    bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_st++;
-    TlbHit h1 = tlb_translate(env, vaddr, WALK_WRITE, idx, retaddr);
+    if (n1 != size) {
+        tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
+    }
+    TlbHit h1 = tlb_translate(env, vaddr, WALK_WRITE, idx, stack, retaddr);
     if (n1 == size) {
+        tlb_st_code_check(env, &h1, size, retaddr);
         tlb_st_hit(env, &h1, val, size);
         return;
     }
     /* crossing a page: fault on either page before writing anything */
-    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_WRITE, idx, retaddr);
+    TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_WRITE, idx, stack, retaddr);
+    tlb_st_code_check(env, &h1, n1, retaddr);
+    tlb_st_code_check(env, &h2, size - n1, retaddr);
     tlb_st_hit(env, &h1, val & MASK(8 * n1), n1);
     tlb_st_hit(env, &h2, val >> (8 * n1), size - n1);
 }
@@ -406,13 +469,33 @@ void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
 void *tlb_probe(CpuX86 *env, uint64_t vaddr, WalkAccess acc, unsigned idx,
                 uintptr_t retaddr)
 {
-    return tlb_translate(env, vaddr, acc, idx, retaddr).host;
+    return tlb_translate(env, vaddr, acc, idx, false, retaddr).host;
 }
 
 uint64_t tlb_code_phys(CpuX86 *env, uint64_t vaddr, unsigned idx,
                        uintptr_t retaddr)
 {
-    return tlb_translate(env, vaddr, WALK_EXEC, idx, retaddr).phys;
+    return tlb_translate(env, vaddr, WALK_EXEC, idx, false, retaddr).phys;
+}
+
+bool tlb_code_page_cached(CpuX86 *env, uint64_t vaddr, unsigned idx,
+                          uint64_t *phys_page)
+{
+    TlbTable *t = tlb_table(env, idx);
+    uint64_t page = vaddr & TCG_PAGE_MASK;
+    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
+    if (tlb_tag_match(e->addr_code, page)) {
+        *phys_page = t->phys[e - t->entries];
+        return true;
+    }
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        if (t->victim_vpage[i] == page &&
+            tlb_tag_match(t->victim[i].addr_code, page)) {
+            *phys_page = t->victim_phys[i];
+            return true;
+        }
+    }
+    return false;
 }
 
 /* set or clear TLB_CODE on every writable entry that maps phys_page */

@@ -52,6 +52,16 @@ typedef void TlbFaultFn(CpuX86 *env, uint64_t vaddr, uint32_t error_code,
 typedef WalkStatus TlbWalkFn(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
                              unsigned mmu_idx, WalkResult *out);
 
+/*
+ * Called by tlb_st_slow before it writes len bytes at physical address phys
+ * of a code-protected page (TLB_CODE), once per page touched. It may
+ * unwind (tcg_exit_to_dispatcher) to have the store's instruction run
+ * again: nothing is written then. If it returns, the store goes through
+ * as_st, whose code-write hook invalidates the translated blocks.
+ */
+typedef void TlbCodeWriteFn(CpuX86 *env, uint64_t phys, unsigned len,
+                            uintptr_t retaddr);
+
 typedef struct TlbTable {
     TlbEntry *entries; /* also env->tlb_fast[idx].table */
     uint64_t *phys;    /* per entry: physical page of the tag */
@@ -79,6 +89,7 @@ typedef struct CpuTlb {
     TlbStats stats;
     TlbFaultFn *fault; /* NULL: record in env and tcg_exit_to_dispatcher */
     TlbWalkFn *walk;   /* NULL: walk_translate() on env->as */
+    TlbCodeWriteFn *code_write; /* NULL: plain as_st */
 } CpuTlb;
 
 /* allocate the tables (TLB_ENTRIES_DEFAULT each) and flush; free them */
@@ -106,6 +117,13 @@ void *tlb_probe(CpuX86 *env, uint64_t vaddr, WalkAccess acc, unsigned mmu_idx,
 /* physical address of a code byte (fills addr_code; raises #PF) */
 uint64_t tlb_code_phys(CpuX86 *env, uint64_t vaddr, unsigned mmu_idx,
                        uintptr_t retaddr);
+
+/*
+ * The physical page of the code page at vaddr if the TLB holds it for
+ * fetches (main table or victim), without walking or raising; false if not.
+ */
+bool tlb_code_page_cached(CpuX86 *env, uint64_t vaddr, unsigned mmu_idx,
+                          uint64_t *phys_page);
 
 /*
  * Code protection after the fill: the first TB on a physical page

@@ -291,7 +291,9 @@ static uint64_t interp_atomic(Interp *in, const IrOp *op)
     if (!host) { /* MMIO or miss: load then store through the slow paths */
         in->s->stats.slow_paths++;
         uintptr_t ra = interp_ra(in, op);
-        old = in->s->cfg.ld_slow(in->env, addr, mo & ~IR_MO_SIGN, ra) & m;
+        old = in->s->cfg.ld_slow(in->env, addr,
+                                 (mo & ~IR_MO_SIGN) | IR_MO_WRITE, ra) &
+              m;
         bool wr = opc != IR_ATOMIC_CMPXCHG || old == (b & m);
         uint64_t n =
             opc == IR_ATOMIC_CMPXCHG ? c : interp_rmw_value(opc, old, b);

@@ -75,6 +75,12 @@ enum {
     IR_MO_SIGN = 4,
     IR_MO_MMU_SHIFT = 8,
     IR_MO_MMU_MASK = 0xf << 8,
+    /* QLD of a read-modify-write: the slow path checks write permission
+     * first (a fault reports W = 1); backends pass it through unchanged */
+    IR_MO_WRITE = 1 << 12,
+    /* the access is SS-relative (RSP/RBP base, stack ops): a
+     * non-canonical address raises #SS(0) instead of #GP(0) */
+    IR_MO_STACK = 1 << 13,
 };
 #define IR_MO_MMU(idx) ((uint32_t)(idx) << IR_MO_MMU_SHIFT)
 #define IR_MO_GET_MMU(mo) (((mo)&IR_MO_MMU_MASK) >> IR_MO_MMU_SHIFT)

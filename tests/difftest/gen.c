@@ -365,6 +365,465 @@ static void gen_fault(Gen *g)
     }
 }
 
+/* ---- string and sys family (translate_string.c, translate_sys.c) ---- */
+
+/* lea reg, [r15 + disp8]: a pointer into the data region */
+static void gen_fes_lea(Gen *g, unsigned reg)
+{
+    put(g, (uint8_t)(0x49 | ((reg & 8) ? 4 : 0)));
+    put(g, 0x8d);
+    put(g, (uint8_t)(0x47 | (reg & 7) << 3));
+    put(g, (uint8_t)gen_below(g, 256));
+}
+
+/*
+ * One slot: RSI/RDI into the data region, RCX = 0..9 (push imm8; pop
+ * rcx), then MOVS/CMPS/STOS/LODS/SCAS in a random size with REP/REPE/
+ * REPNE, 67h and an ignored segment override; DF comes from STD/CLD.
+ */
+static void gen_fes_string(Gen *g)
+{
+    static const uint8_t ops[] = {0xa4, 0xa6, 0xaa, 0xac, 0xae};
+    unsigned k = gen_below(g, 5), size = gen_size(g);
+    bool cmp = k == 1 || k == 4;
+    if (k != 2 && k != 4) {
+        gen_fes_lea(g, 6);
+    }
+    if (k != 3) {
+        gen_fes_lea(g, 7);
+    }
+    put(g, 0x6a);
+    put(g, (uint8_t)gen_below(g, 10));
+    put(g, 0x59);
+    unsigned rep = gen_below(g, 4);
+    if (rep == 1 || (rep == 2 && !cmp)) {
+        put(g, 0xf3);
+    } else if (rep == 2) {
+        put(g, 0xf2);
+    }
+    if (gen_below(g, 4) == 0) {
+        put(g, 0x67);
+    }
+    if (size == 2) {
+        put(g, 0x66);
+    }
+    if (size == 8) {
+        put(g, 0x48);
+    }
+    put(g, (uint8_t)(ops[k] + (size != 1)));
+}
+
+/* XADD, CMPXCHG, CMPXCHG8B/16B (LOCK sometimes) */
+static void gen_fes_xchg(Gen *g)
+{
+    unsigned size = gen_size(g), w = size != 1;
+    Rm rm;
+    switch (gen_below(g, 4)) {
+    case 0:
+        rm = gen_lockable(g, gen_rm(g, true, true));
+        enc(g, size, (const uint8_t[]){0x0f, (uint8_t)(0xc0 | w)}, 2,
+            gen_dst(g), rm, false);
+        break;
+    case 1:
+    case 2:
+        rm = gen_lockable(g, gen_rm(g, true, true));
+        enc(g, size, (const uint8_t[]){0x0f, (uint8_t)(0xb0 | w)}, 2,
+            gen_below(g, 16), rm, false);
+        break;
+    default: /* 8B, or 16B (#GP when not 16-byte aligned) */
+        rm = gen_rm(g, true, false);
+        rm.mem = true;
+        rm = gen_lockable(g, rm);
+        size = gen_below(g, 2) ? 8 : 4;
+        enc(g, size, (const uint8_t[]){0x0f, 0xc7}, 2, 1, rm, false);
+        break;
+    }
+}
+
+/* LAHF SAHF STD CLD, XLAT on RBX in the data region, ENTER + LEAVE */
+static void gen_fes_misc(Gen *g)
+{
+    static const uint8_t one[] = {0x9f, 0x9e, 0xfd, 0xfc};
+    unsigned k = gen_below(g, 6);
+    if (k < 4) {
+        put(g, one[k]);
+    } else if (k == 4) {
+        gen_fes_lea(g, 3);
+        if (gen_below(g, 4) == 0) {
+            put(g, 0x67);
+        }
+        put(g, 0xd7);
+    } else { /* mov rbp, rsp; enter imm16, imm8; leave */
+        put(g, 0x48);
+        put(g, 0x89);
+        put(g, 0xe5);
+        put(g, 0xc8);
+        put_le(g, gen_below(g, 8) * 8, 2);
+        put(g, (uint8_t)gen_below(g, 4));
+        put(g, 0xc9);
+    }
+}
+
+static void gen_fes(Gen *g)
+{
+    switch (gen_below(g, 3)) {
+    case 0:
+        gen_fes_string(g);
+        break;
+    case 1:
+        gen_fes_xchg(g);
+        break;
+    default:
+        gen_fes_misc(g);
+        break;
+    }
+}
+
+/* ---- end of the string and sys family ---- */
+
+/* ---- muldiv, shift and bits families (translate_muldiv/shift/bits.c) ---- */
+
+/*
+ * An instruction that leaves flags undefined is followed in its slot by a
+ * sanitizer, so a later flag consumer never reads an undefined flag:
+ * PUSHFQ + AND [rsp], ~undef keeps the defined flags in the stack image
+ * (compared as data) and leaves defined flags behind; SBB r14d, r14d keeps
+ * CF in R14; XOR r14d, r14d when every flag is undefined. Slots stay
+ * within 16 bytes.
+ */
+static void fea_pushf_mask(Gen *g, uint32_t undef)
+{
+    if (!undef) {
+        return;
+    }
+    put(g, 0x9c);
+    if (undef & 0xff00) {
+        put(g, 0x66);
+        put(g, 0x81);
+        put(g, 0x24);
+        put(g, 0x24);
+        put_le(g, ~undef & 0xffff, 2);
+    } else {
+        put(g, 0x80);
+        put(g, 0x24);
+        put(g, 0x24);
+        put(g, (uint8_t)~undef);
+    }
+}
+
+static void fea_r14(Gen *g, uint8_t opc)
+{
+    put(g, 0x45);
+    put(g, opc);
+    put(g, 0xf6);
+}
+
+static unsigned fea_size248(Gen *g)
+{
+    static const unsigned s[] = {2, 4, 8, 4, 8};
+    return s[gen_below(g, 5)];
+}
+
+/* a random count with a bias to the corner values */
+static unsigned fea_count(Gen *g)
+{
+    static const unsigned c[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63};
+    return gen_below(g, 2) ? c[gen_below(g, ARRAY_LEN(c))] : gen_below(g, 256);
+}
+
+/* MUL IMUL DIV IDIV (F6/F7), IMUL r, r/m (, imm8/imm) */
+static void gen_fea_muldiv(Gen *g)
+{
+    unsigned size = gen_size(g), w = size != 1;
+    unsigned k = gen_below(g, 5);
+    if (k == 0) { /* DIV/IDIV, mostly with a zero/sign-extended RDX */
+        unsigned digit = 6 + gen_below(g, 2);
+        if (size != 1 && gen_below(g, 2)) {
+            if (digit == 6) {
+                put(g, 0x31);
+                put(g, 0xd2);
+            } else if (size != 4) {
+                put(g, size == 2 ? 0x66 : 0x48);
+                put(g, 0x99); /* CWD / CQO */
+            } else {
+                put(g, 0x99); /* CDQ */
+            }
+        }
+        enc1(g, size, (uint8_t)(0xf6 + w), digit, gen_rm(g, true, false));
+        fea_r14(g, 0x31);
+        return;
+    }
+    if (k == 1) {
+        enc1(g, size, (uint8_t)(0xf6 + w), 4 + gen_below(g, 2),
+             gen_rm(g, true, false));
+    } else if (k == 2 || size == 1) {
+        size = size == 1 ? 4 : size;
+        enc(g, size, (const uint8_t[]){0x0f, 0xaf}, 2, gen_dst(g),
+            gen_rm(g, true, false), false);
+    } else if (k == 3) {
+        enc1(g, size, 0x6b, gen_dst(g), gen_rm(g, true, false));
+        put(g, (uint8_t)gen_rand(g));
+    } else {
+        enc1(g, size, 0x69, gen_dst(g), gen_rm(g, false, false));
+        put_imm(g, size);
+    }
+    fea_pushf_mask(g, XF_SF | XF_ZF | XF_AF | XF_PF);
+}
+
+/* undefined flags of a shift/rotate by a known count */
+static uint32_t fea_shift_undef(unsigned digit, unsigned size, unsigned count)
+{
+    unsigned m = count & (size == 8 ? 63 : 31);
+    uint32_t u = 0;
+    if (m == 0) {
+        return 0;
+    }
+    if (m != 1) {
+        u |= XF_OF;
+    }
+    if (digit >= 4) {
+        u |= XF_AF;
+    }
+    if ((digit == 4 || digit == 5 || digit == 6) && size < 4 && m >= size * 8) {
+        u |= XF_CF;
+    }
+    return u;
+}
+
+/* group 2 by 1, imm8 or CL (MOV CL, imm8 first) */
+static void gen_fea_shift(Gen *g)
+{
+    unsigned size = gen_size(g), w = size != 1;
+    unsigned digit = gen_below(g, 8), count = fea_count(g);
+    Rm rm = gen_rm(g, true, true);
+    rm.rip = false; /* disp32 would not fit the slot */
+    switch (gen_below(g, 3)) {
+    case 0:
+        count = 1;
+        enc1(g, size, (uint8_t)(0xd0 + w), digit, rm);
+        break;
+    case 1:
+        enc1(g, size, (uint8_t)(0xc0 + w), digit, rm);
+        put(g, (uint8_t)count);
+        break;
+    default:
+        if (!rm.mem && (rm.reg == 1)) {
+            rm.reg = 2;
+        }
+        put(g, 0xb1);
+        put(g, (uint8_t)count);
+        enc1(g, size, (uint8_t)(0xd2 + w), digit, rm);
+        break;
+    }
+    fea_pushf_mask(g, fea_shift_undef(digit, size, count));
+}
+
+/* SHLD/SHRD by imm8 or CL; 16-bit counts above 16 are not generated */
+static void gen_fea_shd(Gen *g)
+{
+    unsigned size = fea_size248(g), count = fea_count(g);
+    uint8_t opc = (uint8_t)(gen_below(g, 2) ? 0xa4 : 0xac);
+    unsigned src = gen_below(g, 16);
+    if (size == 2) {
+        count = (count & 31) % 17;
+    }
+    if (gen_below(g, 2)) {
+        Rm rm = gen_rm(g, true, true);
+        rm.rip = false;
+        enc(g, size, (const uint8_t[]){0x0f, opc}, 2, src, rm, false);
+        put(g, (uint8_t)count);
+    } else {
+        Rm rm = gen_rm(g, false, true);
+        rm.reg = rm.reg == 1 ? 2 : rm.reg;
+        put(g, 0xb1);
+        put(g, (uint8_t)count);
+        enc(g, size, (const uint8_t[]){0x0f, (uint8_t)(opc + 1)}, 2, src, rm,
+            false);
+    }
+    unsigned m = count & (size == 8 ? 63 : 31);
+    fea_pushf_mask(g, m == 0 ? 0 : XF_AF | (m != 1 ? XF_OF : 0));
+}
+
+/* BT BTS BTR BTC: imm8, register offset (memory: MOVSX off, off8 first) */
+static void gen_fea_bt(Gen *g)
+{
+    unsigned size = fea_size248(g), k = gen_below(g, 4);
+    Rm rm = gen_rm(g, true, true);
+    if (gen_below(g, 2)) {
+        enc(g, size, (const uint8_t[]){0x0f, 0xba}, 2, 4 + k, rm, false);
+        put(g, (uint8_t)gen_rand(g));
+    } else {
+        unsigned off = gen_dst(g);
+        rm.rip = false;
+        if (rm.mem) {
+            unsigned x = off & 8 ? 5 : 0;
+            put(g, (uint8_t)(0x48 | x));
+            put(g, 0x0f);
+            put(g, 0xbe);
+            put(g, (uint8_t)(0xc0 | (off & 7) << 3 | (off & 7)));
+            if (k) {
+                gen_lockable(g, rm);
+            }
+        }
+        static const uint8_t opc[] = {0xa3, 0xab, 0xb3, 0xbb};
+        enc(g, size, (const uint8_t[]){0x0f, opc[k]}, 2, off, rm, false);
+    }
+    fea_r14(g, 0x19);
+}
+
+/* BSF BSR POPCNT TZCNT LZCNT BSWAP MOVBE CRC32 ADCX ADOX */
+static void gen_fea_scan(Gen *g)
+{
+    unsigned size = fea_size248(g), k = gen_below(g, 7);
+    Rm rm = gen_rm(g, true, false);
+    rm.rip = rm.rip && k >= 3;
+    static const uint8_t opc[] = {0xbc, 0xbd, 0xb8};
+    if (k <= 1) {
+        enc(g, size, (const uint8_t[]){0x0f, opc[k]}, 2, gen_dst(g), rm, false);
+        fea_pushf_mask(g, XF_CF | XF_OF | XF_SF | XF_AF | XF_PF);
+    } else if (k == 2) {
+        put(g, 0xf3);
+        unsigned j = gen_below(g, 3);
+        enc(g, size, (const uint8_t[]){0x0f, opc[j]}, 2, gen_dst(g), rm, false);
+        fea_pushf_mask(g, j == 2 ? 0 : XF_OF | XF_SF | XF_AF | XF_PF);
+    } else if (k == 3) {
+        unsigned r = gen_dst(g), rex = (size == 8 ? 8 : 0) | (r >= 8);
+        if (rex) {
+            put(g, (uint8_t)(0x40 | rex));
+        }
+        put(g, 0x0f);
+        put(g, (uint8_t)(0xc8 + (r & 7)));
+    } else if (k == 4) {
+        rm.mem = true;
+        enc(g, size, (const uint8_t[]){0x0f, 0x38, 0xf0 | gen_below(g, 2)}, 3,
+            gen_dst(g), rm, false);
+    } else if (k == 5) {
+        unsigned s = gen_size(g);
+        put(g, 0xf2);
+        enc(g, s, (const uint8_t[]){0x0f, 0x38, (uint8_t)(0xf0 + (s != 1))}, 3,
+            gen_dst(g), rm, false);
+    } else {
+        put(g, gen_below(g, 2) ? 0x66 : 0xf3);
+        enc(g, size == 2 ? 4 : size, (const uint8_t[]){0x0f, 0x38, 0xf6}, 3,
+            gen_dst(g), rm, false);
+    }
+}
+
+/* VEX.LZ 0F38 (map 2) or 0F3A (map 3) + ModRM; vvvv: a register */
+static void fea_vex(Gen *g, unsigned map, unsigned pp, bool w, unsigned vvvv,
+                    uint8_t opc, unsigned regf, Rm rm)
+{
+    if (rm.mem && gen_below(g, 6) == 0) {
+        put(g, 0x67);
+    }
+    unsigned b = (!rm.mem && (rm.reg & 8)) || (rm.mem && !rm.rip);
+    put(g, 0xc4);
+    put(g, (uint8_t)((regf & 8 ? 0 : 0x80) | 0x40 | (b ? 0 : 0x20) | map));
+    put(g, (uint8_t)((w ? 0x80 : 0) | (~vvvv & 15) << 3 | pp));
+    put(g, opc);
+    if (!rm.mem) {
+        put(g, (uint8_t)(0xc0 | (regf & 7) << 3 | (rm.reg & 7)));
+    } else if (rm.rip) {
+        put(g, (uint8_t)(0x05 | (regf & 7) << 3));
+        g->rip_disp = (int)g->n;
+        g->rip_target = 0x1000 + (uint32_t)(int32_t)rm.disp * 4;
+        put_le(g, 0, 4);
+    } else {
+        put(g, (uint8_t)(0x47 | (regf & 7) << 3));
+        put(g, (uint8_t)rm.disp);
+    }
+}
+
+/* BMI1/BMI2: ANDN BLS* BEXTR BZHI PDEP PEXT MULX SARX SHLX SHRX RORX */
+static void gen_fea_bmi(Gen *g)
+{
+    bool w = gen_below(g, 2);
+    unsigned d = gen_dst(g), v = gen_below(g, 16), k = gen_below(g, 7);
+    Rm rm = gen_rm(g, true, false);
+    uint32_t u = XF_AF | XF_PF;
+    switch (k) {
+    case 0: /* ANDN */
+        fea_vex(g, 2, 0, w, v, 0xf2, d, rm);
+        break;
+    case 1: /* BLSR BLSMSK BLSI */
+        fea_vex(g, 2, 0, w, d, 0xf3, 1 + gen_below(g, 3), rm);
+        break;
+    case 2: /* BEXTR, BZHI */
+        if (gen_below(g, 2)) {
+            u |= XF_SF;
+            fea_vex(g, 2, 0, w, v, 0xf7, d, rm);
+        } else {
+            fea_vex(g, 2, 0, w, v, 0xf5, d, rm);
+        }
+        break;
+    case 3: /* PEXT PDEP */
+        fea_vex(g, 2, 2 + gen_below(g, 2), w, v, 0xf5, d, rm);
+        u = 0;
+        break;
+    case 4: { /* MULX */
+        unsigned lo = gen_dst(g);
+        lo = lo == d ? (d + 1) % 15 : lo;
+        lo = lo == 4 ? 5 : lo;
+        fea_vex(g, 2, 3, w, lo, 0xf6, d, rm);
+        u = 0;
+        break;
+    }
+    case 5: /* SARX SHLX SHRX */
+        fea_vex(g, 2, 1 + gen_below(g, 3), w, v, 0xf7, d, rm);
+        u = 0;
+        break;
+    default: /* RORX */
+        fea_vex(g, 3, 3, w, 0, 0xf0, d, rm);
+        put(g, (uint8_t)gen_rand(g));
+        u = 0;
+        break;
+    }
+    fea_pushf_mask(g, u);
+}
+
+static void gen_fea(Gen *g)
+{
+    switch (gen_below(g, 7)) {
+    case 0:
+        gen_fea_muldiv(g);
+        break;
+    case 1:
+    case 2:
+        gen_fea_shift(g);
+        break;
+    case 3:
+        gen_fea_shd(g);
+        break;
+    case 4:
+        gen_fea_bt(g);
+        break;
+    case 5:
+        gen_fea_scan(g);
+        break;
+    default:
+        gen_fea_bmi(g);
+        break;
+    }
+}
+
+/* undefined flags of every instruction of a slot (sanitizers included) */
+static uint32_t gen_fea_undef(const uint8_t *code, size_t len)
+{
+    uint32_t mask = 0;
+    size_t pos = 0;
+    while (pos < len) {
+        DecodedInsn d;
+        if (x86_decode(&d, code + pos, len - pos, X86_MODE64) != X86_DEC_OK) {
+            break;
+        }
+        mask |= x86_insn_info(d.id)->flags_u;
+        pos += d.len;
+    }
+    return mask;
+}
+
+/* ---- end of the muldiv, shift and bits families ---- */
+
 static void gen_one(Gen *g)
 {
     g->n = 0;
@@ -373,6 +832,14 @@ static void gen_one(Gen *g)
     g->jcc_pos = -1;
     if (gen_below(g, 50) == 0) {
         gen_fault(g);
+        return;
+    }
+    if (gen_below(g, 8) == 0) {
+        gen_fes(g); /* string and sys family */
+        return;
+    }
+    if (gen_below(g, 6) == 0) {
+        gen_fea(g); /* muldiv, shift and bits families */
         return;
     }
     switch (gen_below(g, 7)) {
@@ -473,6 +940,7 @@ uint32_t dt_gen_undef_flags(const DtGenSeq *seq)
             X86_DEC_OK) {
             mask |= x86_insn_info(d.id)->flags_u;
         }
+        mask |= gen_fea_undef(seq->code + seq->off[i], len);
     }
     return mask;
 }

@@ -219,7 +219,9 @@ static void x64_stub_call(X64Gen *g, const X64Slow *sl, bool store)
 {
     X64Asm *a = &g->a;
     x64_mov_rr(a, X64_S64, X64_RDI, RA_ENV);
-    x64_movi(a, store ? X64_RCX : X64_RDX, sl->memop);
+    /* an atomic's load is the read of a read-modify-write */
+    uint32_t mo = sl->memop | (sl->opc != IR_QLD && !store ? IR_MO_WRITE : 0);
+    x64_movi(a, store ? X64_RCX : X64_RDX, mo);
     x64_movi(a, store ? X64_R8 : X64_RCX, x64_resume_addr(g, sl));
     x64_call_abs(a, store ? (uintptr_t)g->cfg->st_slow
                           : (uintptr_t)g->cfg->ld_slow);

@@ -1,0 +1,87 @@
+/*
+ * The CPUID model (cpuid.h). Feature bits are on only for what the
+ * translator implements: CX8/CX16, CMOV, TSC/RDTSCP, POPCNT, LZCNT, MOVBE,
+ * BMI1/BMI2/ADX, LAHF/SAHF in 64-bit mode, long mode. No x87, SSE or AVX
+ * yet. Like Intel parts, a leaf above the highest one returns the data of
+ * the highest basic leaf. The brand string names xlat.
+ */
+#include "cpu/cpuid.h"
+
+#include <string.h>
+
+static const char cpuid_brand[48] = "xlat virtual x86-64 CPU";
+
+static void cpuid_vendor(uint32_t out[4])
+{
+    out[0] = CPUID_MAX_BASIC;
+    memcpy(&out[1], "Genu", 4);
+    memcpy(&out[3], "ineI", 4);
+    memcpy(&out[2], "ntel", 4);
+}
+
+static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
+{
+    out[0] = env->cpuid_signature;
+    out[1] = (8u << 8) | (1u << 16); /* CLFLUSH 64 bytes, 1 logical CPU */
+    out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT;
+    out[3] = CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV;
+}
+
+static void cpuid_leaf7(uint32_t subleaf, uint32_t out[4])
+{
+    if (subleaf == 0) {
+        out[1] = CPUID_7_EBX_BMI1 | CPUID_7_EBX_BMI2 | CPUID_7_EBX_ADX;
+    }
+}
+
+static void cpuid_ext(uint32_t leaf, uint32_t out[4])
+{
+    switch (leaf) {
+    case 0x80000000u:
+        out[0] = CPUID_MAX_EXT;
+        break;
+    case 0x80000001u:
+        out[2] = CPUID_E1_ECX_LAHF | CPUID_E1_ECX_LZCNT;
+        out[3] = CPUID_E1_EDX_RDTSCP | CPUID_E1_EDX_LM;
+        break;
+    case 0x80000002u:
+    case 0x80000003u:
+    case 0x80000004u:
+        memcpy(out, cpuid_brand + (leaf - 0x80000002u) * 16, 16);
+        break;
+    case 0x80000006u:
+        out[2] = (256u << 16) | (6u << 12) | 64u; /* 256 KiB L2, 64 B */
+        break;
+    case 0x80000008u:
+        out[0] = 0x3028; /* 48-bit linear, 40-bit physical addresses */
+        break;
+    default: /* 0x80000005, 0x80000007: reserved on Intel */
+        break;
+    }
+}
+
+void cpuid_query(const CpuX86 *env, uint32_t leaf, uint32_t subleaf,
+                 uint32_t out[4])
+{
+    memset(out, 0, 4 * sizeof(uint32_t));
+    if ((leaf > CPUID_MAX_BASIC && leaf < 0x80000000u) ||
+        leaf > CPUID_MAX_EXT) {
+        leaf = CPUID_MAX_BASIC;
+    }
+    switch (leaf) {
+    case 0:
+        cpuid_vendor(out);
+        break;
+    case 1:
+        cpuid_leaf1(env, out);
+        break;
+    case 7:
+        cpuid_leaf7(subleaf, out);
+        break;
+    default:
+        if (leaf >= 0x80000000u) {
+            cpuid_ext(leaf, out);
+        }
+        break;
+    }
+}
