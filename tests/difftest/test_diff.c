@@ -10,37 +10,14 @@
 #include <string.h>
 
 #include "gen.h"
-#include "xlat_run.h"
-
-#define CASE(...)                                                              \
-    do {                                                                       \
-        static const uint8_t bytes_[] = {__VA_ARGS__};                         \
-        tc.code = bytes_;                                                      \
-        tc.len = sizeof(bytes_);                                               \
-    } while (0)
-
-static DtCase tc;
-static DtResult native, jit, interp;
+#include "dt_fixture.h"
 
 static void setup(void)
 {
-    memset(&tc, 0, sizeof(tc));
-    dt_state_init(&tc.init);
+    dt_fixture_reset();
 }
 
 TestSuite(difftest_fe, .init = setup, .timeout = 120);
-
-/* run on all three; assert xlat matches the host; undef: flags to mask */
-static void run3(uint32_t undef)
-{
-    cr_assert_eq(dt_native_run(&tc, &native), 0);
-    cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_JIT, &jit), 0);
-    cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_INTERP, &interp), 0);
-    cr_expect_eq(dt_result_diff(&native, &jit, undef, stderr), 0,
-                 "native vs jit");
-    cr_expect_eq(dt_result_diff(&native, &interp, undef, stderr), 0,
-                 "native vs interp");
-}
 
 Test(difftest_fe, add_adc_sbb_flags_and_carry_chain)
 {

@@ -12,36 +12,14 @@
 
 #include "cpu/cpu.h"
 #include "cpu/exec.h"
-#include "xlat_run.h"
-
-#define CASE(...)                                                              \
-    do {                                                                       \
-        static const uint8_t bytes_[] = {__VA_ARGS__};                         \
-        tc.code = bytes_;                                                      \
-        tc.len = sizeof(bytes_);                                               \
-    } while (0)
-
-static DtCase tc;
-static DtResult native, jit, interp;
+#include "dt_fixture.h"
 
 static void setup(void)
 {
-    memset(&tc, 0, sizeof(tc));
-    dt_state_init(&tc.init);
+    dt_fixture_reset();
 }
 
 TestSuite(fe_mem, .init = setup, .timeout = 120);
-
-/* run on the host and both backends; xlat must match the host */
-static void run3(void)
-{
-    cr_assert_eq(dt_native_run(&tc, &native), 0);
-    cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_JIT, &jit), 0);
-    cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_INTERP, &interp), 0);
-    cr_expect_eq(dt_result_diff(&native, &jit, 0, stderr), 0, "native/jit");
-    cr_expect_eq(dt_result_diff(&native, &interp, 0, stderr), 0,
-                 "native/interp");
-}
 
 #define NONCANON_LO 0x0000800000000000ull /* first above the lower half */
 #define NONCANON_HI 0xffff7ffffffff000ull /* last page below the upper half */
@@ -50,7 +28,7 @@ Test(fe_mem, non_canonical_data_access_is_gp)
 {
     tc.init.gpr[DT_RBX] = NONCANON_LO;
     CASE(0xff, 0xc1, 0x8b, 0x03); /* inc ecx; mov eax, [rbx] */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_GP);
     cr_assert_eq(jit.final.rip, DT_CODE_ADDR + 2);
     cr_assert_eq(jit.final.gpr[DT_RCX], 1);
@@ -58,10 +36,10 @@ Test(fe_mem, non_canonical_data_access_is_gp)
     /* store, and an RMW destination */
     tc.init.gpr[DT_RBX] = NONCANON_HI;
     CASE(0x89, 0x03); /* mov [rbx], eax */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_GP);
     CASE(0x01, 0x03); /* add [rbx], eax */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_GP);
     cr_assert_eq(interp.exception, DT_EXC_GP);
 }
@@ -71,10 +49,10 @@ Test(fe_mem, access_crossing_into_non_canonical_is_gp_not_pf)
     /* the first bytes are canonical (and unmapped): #GP wins over #PF */
     tc.init.gpr[DT_RBX] = NONCANON_LO - 4;
     CASE(0x48, 0x8b, 0x03); /* mov rax, [rbx] */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_GP);
     CASE(0x48, 0x89, 0x03); /* mov [rbx], rax */
-    run3();
+    run3(0);
     cr_assert_eq(interp.exception, DT_EXC_GP);
 }
 
@@ -82,30 +60,30 @@ Test(fe_mem, non_canonical_stack_access_is_ss)
 {
     tc.init.gpr[DT_RBP] = NONCANON_HI;
     CASE(0x8b, 0x45, 0x08); /* mov eax, [rbp + 8] */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_SS);
     cr_assert_eq(interp.exception, DT_EXC_SS);
 
     /* a DS override is ignored in 64-bit mode: still SS-relative */
     CASE(0x3e, 0x8b, 0x45, 0x08); /* mov eax, ds:[rbp + 8] */
-    run3();
+    run3(0);
     cr_assert_eq(native.exception, DT_EXC_SS);
     cr_assert_eq(jit.exception, DT_EXC_SS);
 
     tc.init.gpr[DT_RSP] = NONCANON_LO + 0x10;
     CASE(0x50); /* push rax */
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_SS);
     cr_assert_eq(jit.final.gpr[DT_RSP], NONCANON_LO + 0x10);
     CASE(0x8b, 0x04, 0x24); /* mov eax, [rsp] */
-    run3();
+    run3(0);
     cr_assert_eq(interp.exception, DT_EXC_SS);
 }
 
 /* an RMW destination: the #PF must report W = 1 (and P as the host does) */
 static void rmw_case(uint32_t p)
 {
-    run3();
+    run3(0);
     cr_assert_eq(jit.exception, DT_EXC_PF);
     cr_assert_eq(interp.exception, DT_EXC_PF);
     cr_assert_eq(jit.pf_error & (DT_PF_P | DT_PF_W), p | DT_PF_W);
@@ -130,7 +108,7 @@ Test(fe_mem, rmw_destination_faults_as_a_write)
     rmw_case(DT_PF_P);
     /* a plain load of the same pages still reports a read */
     CASE(0x8b, 0x07); /* mov eax, [rdi] */
-    run3();
+    run3(0);
     cr_assert_eq(jit.pf_error & DT_PF_W, 0);
 }
 
