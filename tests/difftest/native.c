@@ -276,32 +276,13 @@ static void dt_child(const DtCase *c, int fd, DtShared *shared,
 
 static DtException dt_classify(const DtShared *s, size_t len)
 {
-    switch (s->trapno) {
-    case -1:
+    if (s->trapno == -1) {
         return DT_EXC_TIMEOUT;
-    case 0:
-        return DT_EXC_DE;
-    case 1:
-        return DT_EXC_DB;
-    case 3:
-        return s->rip == DT_CODE_ADDR + len + 1 ? DT_EXC_NONE : DT_EXC_BP;
-    case 6:
-        return DT_EXC_UD;
-    case 12:
-        return DT_EXC_SS;
-    case 13:
-        return DT_EXC_GP;
-    case 14:
-        return DT_EXC_PF;
-    case 16:
-        return DT_EXC_MF;
-    case 17:
-        return DT_EXC_AC;
-    case 19:
-        return DT_EXC_XM;
-    default:
-        return DT_EXC_OTHER;
     }
+    if (s->trapno == 3 && s->rip == DT_CODE_ADDR + len + 1) {
+        return DT_EXC_NONE; /* the int3 terminator */
+    }
+    return dt_exc_from_vector(s->trapno);
 }
 
 static void dt_collect(const DtCase *c, const DtShared *s, const uint8_t *data,

@@ -112,6 +112,8 @@ typedef struct DtResult {
  */
 int dt_native_run(const DtCase *c, DtResult *out);
 
+/* the DtException of an x86 exception vector (DT_EXC_OTHER if unknown) */
+DtException dt_exc_from_vector(int vector);
 const char *dt_exc_name(DtException e);
 const char *dt_reg_name(DtGpr r);
 

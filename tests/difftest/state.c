@@ -28,6 +28,34 @@ const char *dt_reg_name(DtGpr r)
     return (unsigned)r < DT_NREGS ? reg_names[r] : "?";
 }
 
+DtException dt_exc_from_vector(int vector)
+{
+    switch (vector) {
+    case 0:
+        return DT_EXC_DE;
+    case 1:
+        return DT_EXC_DB;
+    case 3:
+        return DT_EXC_BP;
+    case 6:
+        return DT_EXC_UD;
+    case 12:
+        return DT_EXC_SS;
+    case 13:
+        return DT_EXC_GP;
+    case 14:
+        return DT_EXC_PF;
+    case 16:
+        return DT_EXC_MF;
+    case 17:
+        return DT_EXC_AC;
+    case 19:
+        return DT_EXC_XM;
+    default:
+        return DT_EXC_OTHER;
+    }
+}
+
 const char *dt_exc_name(DtException e)
 {
     if ((unsigned)e >= sizeof(exc_names) / sizeof(exc_names[0])) {

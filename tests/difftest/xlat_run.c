@@ -101,34 +101,6 @@ static void xr_free(XrMachine *m)
     mr_free_tree(m->root);
 }
 
-static DtException xr_exception(int vector)
-{
-    switch (vector) {
-    case 0:
-        return DT_EXC_DE;
-    case 1:
-        return DT_EXC_DB;
-    case 3:
-        return DT_EXC_BP;
-    case 6:
-        return DT_EXC_UD;
-    case 12:
-        return DT_EXC_SS;
-    case 13:
-        return DT_EXC_GP;
-    case 14:
-        return DT_EXC_PF;
-    case 16:
-        return DT_EXC_MF;
-    case 17:
-        return DT_EXC_AC;
-    case 19:
-        return DT_EXC_XM;
-    default:
-        return DT_EXC_OTHER;
-    }
-}
-
 static void xr_load(XrMachine *m, const DtCase *c)
 {
     CpuX86 *env = m->env;
@@ -150,7 +122,7 @@ static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
     out->final.rflags = cpu_compute_eflags(env) & DT_FLAGS_USER;
     memcpy(out->final.data, m->mem + XR_DATA_PHYS, DT_DATA_SIZE);
     out->trapno = env->exception_index;
-    out->exception = xr_exception(env->exception_index);
+    out->exception = dt_exc_from_vector(env->exception_index);
     if (out->exception == DT_EXC_BP && env->rip == DT_CODE_ADDR + c->len + 1) {
         out->exception = DT_EXC_NONE;
         out->final.rip -= 1;
