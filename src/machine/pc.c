@@ -81,11 +81,16 @@ static uint8_t *pc_load_file(const char *path, uint64_t max, size_t *len,
 
 /* ---- memory ---- */
 
-static void pc_map_ram(PcMachine *pc, uint64_t ram_size)
+static int pc_map_ram(PcMachine *pc, uint64_t ram_size, char **err)
 {
     pc->below_4g = ram_size > PC_LOWMEM_MAX ? PC_LOWMEM_MAX : ram_size;
     pc->above_4g = ram_size - pc->below_4g;
     pc->ram = mr_new_ram("pc.ram", ram_size);
+    if (!pc->ram) {
+        *err = xasprintf("-m: cannot allocate %llu MiB of guest RAM",
+                         (unsigned long long)(ram_size >> 20));
+        return -1;
+    }
 
     uint64_t low = MIN(pc->below_4g, PC_VGA_HOLE_BASE);
     pc->ram_alias[0] = mr_new_alias("ram-low", pc->ram, 0, low);
@@ -101,6 +106,7 @@ static void pc_map_ram(PcMachine *pc, uint64_t ram_size)
             mr_new_alias("ram-above-4g", pc->ram, pc->below_4g, pc->above_4g);
         mr_add_subregion(pc->sys_root, PC_HIGHMEM_BASE, pc->ram_alias[2], 0);
     }
+    return 0;
 }
 
 /* a 128 KiB ROM whose reset vector halts: "cli; hlt; jmp hlt" */
@@ -129,6 +135,11 @@ static int pc_map_bios(PcMachine *pc, const char *path, char **err)
         return -1;
     }
     pc->bios = mr_new_rom("pc.bios", len);
+    if (!pc->bios) {
+        *err = xasprintf("cannot allocate 0x%zx bytes for the BIOS", len);
+        free(img);
+        return -1;
+    }
     memcpy(mr_ram_ptr(pc->bios), img, len);
     free(img);
     mr_add_subregion(pc->sys_root, PC_HIGHMEM_BASE - len, pc->bios, 0);
@@ -389,8 +400,10 @@ PcMachine *pc_new(const PcConfig *cfg, char **err)
     pc->io_root = mr_new_container("io", 0x10000);
     pc->sys_as = as_new("memory", pc->sys_root);
     pc->io_as = as_new("I/O", pc->io_root);
-    pc_map_ram(pc, cfg->ram_size);
-    int r = pc_map_bios(pc, cfg->bios_path, err);
+    int r = pc_map_ram(pc, cfg->ram_size, err);
+    if (r == 0) {
+        r = pc_map_bios(pc, cfg->bios_path, err);
+    }
     if (r == 0) {
         pc_add_devices(pc, cfg);
         r = pc_setup_fw_cfg(pc, cfg, err);

@@ -53,20 +53,20 @@ static uint8_t *ram_mmap(uint64_t size)
     size_t len = ALIGN_UP(size ? size : 1, MEM_PAGE_SIZE);
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-        log_host_error("memory: cannot map 0x%zx bytes of guest RAM", len);
-        abort();
-    }
-    return p;
+    return p == MAP_FAILED ? NULL : p;
 }
 
 static MemRegion *mr_new_ramlike(const char *name, MrKind kind, uint64_t size,
                                  void *host)
 {
-    MemRegion *mr = mr_alloc(name, kind, size);
     ASSERT(size != UINT64_MAX);
+    uint8_t *ram = host ? host : ram_mmap(size);
+    if (!ram) {
+        return NULL; /* a host error: the caller reports it */
+    }
+    MemRegion *mr = mr_alloc(name, kind, size);
     mr->ram_owned = host == NULL;
-    mr->ram = host ? host : ram_mmap(size);
+    mr->ram = ram;
     mr->ram_cap = size;
     mr->readonly = kind == MR_ROM;
     mr->romd = kind == MR_ROMD;

@@ -112,7 +112,8 @@ typedef struct IommuOps {
 /* ---- regions ---- */
 
 MemRegion *mr_new_container(const char *name, uint64_t size);
-MemRegion *mr_new_ram(const char *name, uint64_t size); /* zeroed */
+/* zeroed; RAM, ROM and ROM devices return NULL if the host cannot map them */
+MemRegion *mr_new_ram(const char *name, uint64_t size);
 /* RAM backed by caller memory (page aligned), not freed by xlat */
 MemRegion *mr_new_ram_ptr(const char *name, uint64_t size, void *host);
 MemRegion *mr_new_rom(const char *name, uint64_t size);

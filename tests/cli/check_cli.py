@@ -8,6 +8,7 @@ status, and what stdout/stderr must contain. An error case must print exactly
 one line on stderr, starting "xlat: " and naming the option, and nothing on
 stdout.
 """
+import resource
 import subprocess
 import sys
 
@@ -35,7 +36,24 @@ CASES = {
                         "xlat: -chardev socket,id=x: the socket backend "
                         "needs port= or path="),
     "help-S": (["--help"], 0, ["-S ", "until Ctrl-A x or a signal"], None),
+    # run under a 2 GiB address-space limit (RLIMITS): the host cannot map it
+    "ram-unmappable": (["-m", "8G", "-S", "-display", "none", "-serial",
+                        "null"], 1, [],
+                       "xlat: -m: cannot allocate 8192 MiB of guest RAM"),
 }
+RLIMITS = {"ram-unmappable": 2 << 30}
+
+
+def limit_as(case):
+    if case not in RLIMITS:
+        return None
+    return lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                      (RLIMITS[case], RLIMITS[case]))
+
+
+def is_asan(path):
+    with open(path, "rb") as f:
+        return b"__asan_init" in f.read()
 
 
 def main():
@@ -44,8 +62,12 @@ def main():
               ", ".join(CASES), file=sys.stderr)
         return 2
     argv, status, want_out, want_err = CASES[sys.argv[2]]
+    if sys.argv[2] in RLIMITS and is_asan(sys.argv[1]):
+        print("skip: ASan reserves more address space than the limit allows")
+        return 77
     p = subprocess.run([sys.argv[1]] + argv, capture_output=True, text=True,
-                       timeout=30, stdin=subprocess.DEVNULL)
+                       timeout=30, stdin=subprocess.DEVNULL,
+                       preexec_fn=limit_as(sys.argv[2]))
     fails = []
     if p.returncode != status:
         fails.append("exit status %d, want %d" % (p.returncode, status))
