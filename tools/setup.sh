@@ -8,6 +8,7 @@ PKGS=(
     libcapstone-dev libsdl2-dev libslirp-dev libglib2.0-dev libcriterion-dev
     busybox-static cpio
     qemu-system-x86
+    qemu-user
 )
 
 missing=()

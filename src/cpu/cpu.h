@@ -192,6 +192,16 @@ typedef struct CpuX86 {
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as; /* system memory as this CPU sees it */
     CpuTlb tlb;
+
+    /* ---- the run loop (cpu/exec.c); NULL/0 while detached ---- */
+    TcgCpu *tcg_cpu;          /* this vCPU in its translator context */
+    TcgCtx *tcg_ctx;          /* that context */
+    struct CpuX86 *exec_next; /* next attached vCPU (all contexts) */
+    uint64_t smc_pc;          /* linear pc of a restarted store's insn */
+    bool smc_armed;           /* the next block at smc_pc is one insn */
+
+    /* the CPU model: BIT(XFEAT_*) (cpu_features.h); 0: every feature */
+    uint64_t features;
 } CpuX86;
 
 /* offsets baked into generated code */

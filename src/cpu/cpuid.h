@@ -17,6 +17,7 @@
 
 /* leaf 1 ECX / EDX, leaf 7 EBX, leaf 0x80000001 ECX / EDX bits */
 #define CPUID_1_ECX_CX16 BIT(13)
+#define CPUID_1_ECX_SSE42 BIT(20)
 #define CPUID_1_ECX_MOVBE BIT(22)
 #define CPUID_1_ECX_POPCNT BIT(23)
 #define CPUID_1_EDX_TSC BIT(4)

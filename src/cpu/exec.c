@@ -1,9 +1,10 @@
 /*
- * cpu_exec(): the per-vCPU loop around tcg_exec(), and the self-modifying
- * code plumbing. CpuX86 has no slot for its TcgCpu yet (cpu.h belongs to
- * the CPU-state owner), so attached vCPUs are kept in a small table keyed by
- * env; a field in CpuX86 would replace it. Exceptions are returned to the
- * caller for now (no IDT delivery).
+ * cpu_exec(): the per-vCPU loop around tcg_exec(), the self-modifying code
+ * plumbing and the front end's logging hooks. An attached CpuX86 holds its
+ * TcgCpu and TcgCtx (env->tcg_cpu/tcg_ctx) and sits on a list of attached
+ * vCPUs (env->exec_next) that the code-page marking walks, so every TLB
+ * sees a new code page. Exceptions are returned to the caller for now (no
+ * IDT delivery).
  *
  * Code pages: the first TB on a physical page marks the page as code in
  * its RAM region (mr_set_code) and in every TLB (tlb_protect_code), so
@@ -14,46 +15,29 @@
  */
 #include "cpu/exec.h"
 
+#include <string.h>
+
+#include "cpu/disas.h"
 #include "cpu/translate.h"
 #include "mmu/tlb.h"
 #include "util/log.h"
 
-#define EXEC_MAX_CPUS 64
 #define EXEC_MAX_SECTIONS 4096 /* bound of the reverse (mr -> phys) walk */
 #define EXEC_MAX_INSN 15
 
-typedef struct ExecSlot {
-    CpuX86 *env;
-    TcgCpu *cpu;
-    TcgCtx *ctx;
-    bool smc_armed;  /* the next block at smc_pc is one instruction long */
-    uint64_t smc_pc; /* linear address of the restarted store's insn */
-} ExecSlot;
-
-static ExecSlot exec_slots[EXEC_MAX_CPUS];
+static CpuX86 *exec_cpus; /* attached vCPUs, through exec_next */
 static void (*exec_fe_translate)(void *env, IrFunc *f, TcgTbDesc *desc);
-
-static ExecSlot *exec_find(const CpuX86 *env)
-{
-    for (unsigned i = 0; i < EXEC_MAX_CPUS; i++) {
-        if (exec_slots[i].env == env) {
-            return &exec_slots[i];
-        }
-    }
-    return NULL;
-}
 
 /* ---- code pages ---- */
 
 /* mark or unmark phys_page as code in its RAM region and in the TLBs */
 static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, bool on)
 {
-    for (unsigned i = 0; i < EXEC_MAX_CPUS; i++) {
-        ExecSlot *sl = &exec_slots[i];
-        if (!sl->env || (ctx && sl->ctx != ctx)) {
+    for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
+        if (ctx && env->tcg_ctx != ctx) {
             continue;
         }
-        MemSection sec = as_find(sl->env->as, phys_page);
+        MemSection sec = as_find(env->as, phys_page);
         if (sec.mr && mr_is_ram(sec.mr)) {
             uint64_t off = sec.mr_offset + (phys_page - sec.base);
             if (on) {
@@ -63,9 +47,9 @@ static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, bool on)
             }
         }
         if (on) {
-            tlb_protect_code(sl->env, phys_page);
+            tlb_protect_code(env, phys_page);
         } else {
-            tlb_unprotect_code(sl->env, phys_page);
+            tlb_unprotect_code(env, phys_page);
         }
     }
 }
@@ -74,9 +58,9 @@ static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, bool on)
 static TcgCtx *exec_current_ctx(void)
 {
     TcgCpu *cpu = tcg_current_cpu();
-    for (unsigned i = 0; cpu && i < EXEC_MAX_CPUS; i++) {
-        if (exec_slots[i].cpu == cpu) {
-            return exec_slots[i].ctx;
+    for (CpuX86 *env = exec_cpus; cpu && env; env = env->exec_next) {
+        if (env->tcg_cpu == cpu) {
+            return env->tcg_ctx;
         }
     }
     return NULL;
@@ -97,19 +81,20 @@ static void exec_invalidate_page(TcgCtx *ctx, uint64_t phys)
     exec_code_mark(ctx, page, false);
 }
 
-/* every physical alias in sl's space of [off, off + len) of mr */
-static void exec_invalidate_mr(ExecSlot *sl, MemRegion *mr, uint64_t off,
+/* every physical alias in env's space of [off, off + len) of mr */
+static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
                                uint64_t len)
 {
     uint64_t addr = 0;
     for (unsigned n = 0; n < EXEC_MAX_SECTIONS; n++) {
-        MemSection sec = as_find(sl->env->as, addr);
+        MemSection sec = as_find(env->as, addr);
         if (sec.mr == mr && off < sec.mr_offset + sec.size &&
             off + len > sec.mr_offset) {
             uint64_t lo = MAX(off, sec.mr_offset);
             uint64_t hi = MIN(off + len, sec.mr_offset + sec.size);
             for (uint64_t o = lo & TCG_PAGE_MASK; o < hi; o += TCG_PAGE_SIZE) {
-                exec_invalidate_page(sl->ctx, sec.base + (o - sec.mr_offset));
+                exec_invalidate_page(env->tcg_ctx,
+                                     sec.base + (o - sec.mr_offset));
             }
         }
         uint64_t next = sec.base + sec.size; /* size may be 2^64 - 1 */
@@ -125,15 +110,13 @@ static void exec_code_written(void *opaque, MemRegion *mr, uint64_t off,
                               uint64_t len)
 {
     (void)opaque;
-    for (unsigned i = 0; i < EXEC_MAX_CPUS; i++) {
-        ExecSlot *sl = &exec_slots[i];
+    for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
         bool seen = false;
-        for (unsigned k = 0; k < i && !seen; k++) {
-            seen = exec_slots[k].env && exec_slots[k].ctx == sl->ctx &&
-                   exec_slots[k].env->as == sl->env->as;
+        for (CpuX86 *k = exec_cpus; k != env && !seen; k = k->exec_next) {
+            seen = k->tcg_ctx == env->tcg_ctx && k->as == env->as;
         }
-        if (sl->env && !seen) {
-            exec_invalidate_mr(sl, mr, off, len);
+        if (!seen) {
+            exec_invalidate_mr(env, mr, off, len);
         }
     }
 }
@@ -190,15 +173,14 @@ static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
                            uintptr_t retaddr)
 {
     (void)len;
-    ExecSlot *sl = exec_find(env);
     TcgCpu *cpu = tcg_current_cpu();
     uint64_t pc;
-    if (!sl || !retaddr || !cpu || cpu != sl->cpu ||
+    if (!retaddr || !cpu || cpu != env->tcg_cpu ||
         !exec_insn_pc(env, cpu, retaddr, &pc)) {
         return;
     }
-    if (sl->smc_armed && sl->smc_pc == pc) {
-        sl->smc_armed = false;
+    if (env->smc_armed && env->smc_pc == pc) {
+        env->smc_armed = false;
         return;
     }
     if (!exec_runs_from(env, pc, phys)) {
@@ -206,9 +188,9 @@ static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
     }
     TRACE(LOG_MMU, "smc: store at pc 0x%llx into its own code page 0x%llx\n",
           (unsigned long long)pc, (unsigned long long)phys);
-    exec_invalidate_page(sl->ctx, phys);
-    sl->smc_armed = true;
-    sl->smc_pc = pc;
+    exec_invalidate_page(env->tcg_ctx, phys);
+    env->smc_armed = true;
+    env->smc_pc = pc;
     env->exception_index = -1; /* not an exception: cpu_exec goes on */
     tcg_exit_to_dispatcher(retaddr);
 }
@@ -216,28 +198,78 @@ static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
 /* TcgFrontend.translate: one instruction for a restarted store */
 static void exec_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
 {
-    ExecSlot *sl = exec_find(opaque);
-    if (sl && sl->smc_armed) {
+    CpuX86 *env = opaque;
+    if (env->smc_armed) {
         uint64_t pc = desc->key.pc + desc->key.cs_base;
-        if (pc == sl->smc_pc) {
+        if (pc == env->smc_pc) {
             desc->max_insns = 1;
         } else {
-            sl->smc_armed = false; /* it went elsewhere (an interrupt...) */
+            env->smc_armed = false; /* it went elsewhere (an interrupt...) */
         }
     }
     exec_fe_translate(opaque, f, desc);
+}
+
+/* ---- logging ---- */
+
+/* TcgFrontend.log_in_asm: the block's bytes, read by physical address */
+static void exec_log_in_asm(void *opaque, const TcgTbDesc *desc, FILE *f)
+{
+    CpuX86 *env = opaque;
+    uint8_t buf[2 * TCG_PAGE_SIZE];
+    uint64_t phys = desc->key.phys_pc;
+    uint32_t size = MIN(desc->size, (uint32_t)sizeof(buf));
+    uint32_t first =
+        MIN(size, (uint32_t)(TCG_PAGE_SIZE - (phys & ~TCG_PAGE_MASK)));
+    memset(buf, 0xff, sizeof(buf)); /* what a failed read leaves */
+    if (as_read(env->as, phys, buf, first, MEMATTRS_CPU) != MEMTX_OK) {
+        size = first;
+    }
+    if (size > first && (desc->phys_page2 == TCG_NO_PAGE ||
+                         as_read(env->as, desc->phys_page2, buf + first,
+                                 size - first, MEMATTRS_CPU) != MEMTX_OK)) {
+        size = first;
+    }
+    X86Mode mode = (env->hflags & HF_CS64)   ? X86_MODE64
+                   : (env->hflags & HF_CS32) ? X86_MODE32
+                                             : X86_MODE16;
+    disas_print(f, buf, size, desc->key.pc + desc->key.cs_base, mode);
+}
+
+/* TcgFrontend.log_cpu: `-d cpu`, the state before a block */
+static void exec_log_cpu(void *opaque, FILE *f)
+{
+    cpu_dump_state(opaque, f);
+}
+
+void cpu_exec_stats_print(CpuX86 *env, FILE *f)
+{
+    if (env->tcg_ctx) {
+        tcg_stats_print(env->tcg_ctx, f);
+    }
+    tlb_stats_print(env, f);
 }
 
 /* ---- life cycle and the run loop ---- */
 
 TcgCtx *cpu_tcg_new(TcgBackendKind backend, size_t code_size)
 {
+    return cpu_tcg_new_opts(backend, code_size, 0);
+}
+
+TcgCtx *cpu_tcg_new_opts(TcgBackendKind backend, size_t code_size,
+                         unsigned opts)
+{
     TcgConfig cfg;
     x86_tcg_config(&cfg, backend);
     cfg.code_size = code_size;
+    cfg.count_insns = (opts & CPU_TCG_COUNT_INSNS) != 0;
+    cfg.perf_map = (opts & CPU_TCG_PERF_MAP) != 0;
     exec_fe_translate = cfg.fe.translate;
     cfg.fe.translate = exec_translate;
     cfg.code_page_added = exec_code_page_added;
+    cfg.fe.log_in_asm = exec_log_in_asm;
+    cfg.fe.log_cpu = exec_log_cpu;
     TcgCtx *s = tcg_new(&cfg);
     x86_tcg_register_globals(s);
     mem_set_code_write_hook(exec_code_written, NULL);
@@ -246,32 +278,38 @@ TcgCtx *cpu_tcg_new(TcgBackendKind backend, size_t code_size)
 
 void cpu_exec_attach(CpuX86 *env, TcgCtx *ctx)
 {
-    ExecSlot *slot = exec_find(env);
-    if (!slot) {
-        slot = exec_find(NULL);
-    }
-    ASSERT(slot);
-    *slot = (ExecSlot){.env = env, .cpu = tcg_cpu_new(ctx, env), .ctx = ctx};
+    cpu_exec_detach(env);
+    env->tcg_cpu = tcg_cpu_new(ctx, env);
+    env->tcg_ctx = ctx;
+    env->smc_armed = false;
+    env->exec_next = exec_cpus;
+    exec_cpus = env;
     env->tlb.code_write = exec_smc_store;
 }
 
 void cpu_exec_detach(CpuX86 *env)
 {
-    ExecSlot *slot = exec_find(env);
-    if (slot) {
-        tcg_cpu_free(slot->cpu);
-        *slot = (ExecSlot){0};
+    for (CpuX86 **p = &exec_cpus; *p; p = &(*p)->exec_next) {
+        if (*p == env) {
+            *p = env->exec_next;
+            break;
+        }
+    }
+    if (env->tcg_cpu) {
+        tcg_cpu_free(env->tcg_cpu);
         env->tlb.code_write = NULL;
     }
+    env->tcg_cpu = NULL;
+    env->tcg_ctx = NULL;
+    env->exec_next = NULL;
 }
 
 CpuExitReason cpu_exec(CpuX86 *env)
 {
-    ExecSlot *slot = exec_find(env);
-    ASSERT(slot && slot->cpu);
+    ASSERT(env->tcg_cpu);
     for (;;) {
         env->exception_index = -1;
-        switch (tcg_exec(slot->cpu)) {
+        switch (tcg_exec(env->tcg_cpu)) {
         case TCG_EXEC_EXCEPTION:
             if (env->exception_index < 0) {
                 continue; /* a restarted self-modifying store */

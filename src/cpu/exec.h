@@ -21,6 +21,12 @@ typedef enum CpuExitReason {
  * code_size 0 picks the default. Free with tcg_free().
  */
 TcgCtx *cpu_tcg_new(TcgBackendKind backend, size_t code_size);
+/* the same with options: CPU_TCG_COUNT_INSNS (exact guest insn counts in
+ * TcgStats.guest_insns, at the price of no chaining), CPU_TCG_PERF_MAP */
+#define CPU_TCG_COUNT_INSNS 1u
+#define CPU_TCG_PERF_MAP 2u
+TcgCtx *cpu_tcg_new_opts(TcgBackendKind backend, size_t code_size,
+                         unsigned opts);
 
 /* bind env to a vCPU of ctx (needed before cpu_exec); unbind */
 void cpu_exec_attach(CpuX86 *env, TcgCtx *ctx);
@@ -28,5 +34,8 @@ void cpu_exec_detach(CpuX86 *env);
 
 /* run env until an exception, an exit request or a front-end exit */
 CpuExitReason cpu_exec(CpuX86 *env);
+
+/* `-d stats`: the translator's and the TLB's counters of env */
+void cpu_exec_stats_print(CpuX86 *env, FILE *f);
 
 #endif

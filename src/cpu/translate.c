@@ -112,22 +112,23 @@ static bool tr_decode(Dc *dc, DecodedInsn *d, TcgTbDesc *desc, bool first,
                       int *res)
 {
     uint8_t buf[X86_MAX_INSN_LEN];
-    uint64_t page_left = TCG_PAGE_SIZE - (dc->pc & ~TCG_PAGE_MASK);
+    uint64_t lin = dc->cs_base + dc->pc; /* linear (16/32-bit: CS base) */
+    uint64_t page_left = TCG_PAGE_SIZE - (lin & ~TCG_PAGE_MASK);
     size_t avail = MIN((uint64_t)X86_MAX_INSN_LEN, page_left);
-    tr_fetch(dc->env, dc->pc, buf, avail);
-    *res = x86_decode(d, buf, avail, X86_MODE64);
+    tr_fetch(dc->env, lin, buf, avail);
+    *res = x86_decode(d, buf, avail, (X86Mode)dc->dmode);
     if (*res <= 0) {
         return true;
     }
     if (!first) {
         return false;
     }
-    uint64_t page2 = dc->pc + avail;
+    uint64_t page2 = lin + avail;
     tr_fetch(dc->env, page2, buf + avail, X86_MAX_INSN_LEN - avail);
     desc->phys_page2 =
         tlb_code_phys(dc->env, page2, cpu_mmu_index(dc->env), 0) &
         TCG_PAGE_MASK;
-    *res = x86_decode(d, buf, X86_MAX_INSN_LEN, X86_MODE64);
+    *res = x86_decode(d, buf, X86_MAX_INSN_LEN, (X86Mode)dc->dmode);
     return true;
 }
 
@@ -141,49 +142,85 @@ static void tr_unimp(Dc *dc)
 static void tr_insn(Dc *dc)
 {
     const DecodedInsn *d = dc->d;
+    if (tr_feature_gate(dc)) {
+        return;
+    }
     if (d->pfx & XP_LOCK) {
         if (!tr_locked(dc) && !tr_sys_locked(dc) && !tr_bits_locked(dc)) {
             tr_exception(dc, 6); /* LOCK on a non-lockable form */
         }
         return;
     }
-    if (tr_alu(dc) || tr_branch(dc) || tr_misc(dc) || tr_muldiv(dc) ||
-        tr_shift(dc) || tr_bits(dc) || tr_string(dc) || tr_sys(dc)) {
+    if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
+        tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
+        tr_sys(dc)) {
         return;
     }
     tr_unimp(dc);
 }
 
-/* one instruction; false if the block must end before it */
-static bool tr_one(Dc *dc, TcgTbDesc *desc, bool first)
+/* the block's instructions, decoded ahead for the flag liveness pass */
+typedef struct TrBlock {
+    DecodedInsn insn[TR_MAX_INSNS];
+    uint64_t pc[TR_MAX_INSNS], next_pc[TR_MAX_INSNS];
+    int res[TR_MAX_INSNS];
+    bool ok[TR_MAX_INSNS];
+    uint16_t live[TR_MAX_INSNS]; /* CC_* flags live after each */
+    uint32_t n;
+} TrBlock;
+
+/* does the block end after this instruction (as the translator will)? */
+static bool tr_ends_block(const TrBlock *b, uint32_t i)
 {
-    DecodedInsn d;
-    int res;
-    if (!tr_decode(dc, &d, desc, first, &res)) {
-        return false;
+    if (!b->ok[i]) {
+        return true; /* #UD / #GP */
     }
-    ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
-    if (res != X86_DEC_OK) {
-        /* UD, or > 15 bytes (#GP); a positive res cannot remain here */
-        tr_exception(dc, res == X86_DEC_GP ? 13 : 6);
-        dc->next_pc = dc->pc + 1;
-        return true;
-    }
-    dc->d = &d;
-    dc->next_pc = dc->pc + d.len;
-    tr_insn(dc);
-    dc->d = NULL;
-    return true;
+    uint16_t attr = x86_insn_info(b->insn[i].id)->attr;
+    return XA_BR_OF(attr) != XBR_NONE || (attr & XA_SERIAL);
 }
 
-static void tr_mode_unimp(Dc *dc)
+/*
+ * Decode up to max instructions from dc->pc: to a branch, a serializing
+ * instruction, a decode failure, the page end, or an instruction spanning
+ * into the next page (unless it is the first).
+ */
+static void tr_decode_block(Dc *dc, TcgTbDesc *desc, TrBlock *b, uint32_t max)
 {
-    log_unimp_once("translate",
-                   "only 64-bit code is translated (hflags "
-                   "0x%x): raising #UD",
-                   (unsigned)dc->env->hflags);
+    uint64_t pc = dc->pc;
+    for (b->n = 0; b->n < max;) {
+        uint32_t i = b->n;
+        dc->pc = pc;
+        if (!tr_decode(dc, &b->insn[i], desc, i == 0, &b->res[i])) {
+            break;
+        }
+        b->pc[i] = pc;
+        b->ok[i] = b->res[i] == X86_DEC_OK;
+        /* a positive res cannot remain here: UD or > 15 bytes (#GP) */
+        pc = b->ok[i] ? tr_br_wrap(dc, pc + b->insn[i].len, 4) : pc + 1;
+        b->next_pc[i] = pc;
+        b->n++;
+        if (tr_ends_block(b, i) || ((dc->cs_base + pc) & ~TCG_PAGE_MASK) == 0) {
+            break;
+        }
+    }
+    dc->pc = b->pc[0];
+}
+
+/* one decoded instruction */
+static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
+{
+    dc->pc = b->pc[i];
+    dc->next_pc = b->next_pc[i];
+    dc->live_out = b->live[i];
     ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
-    tr_exception(dc, 6);
+    if (!b->ok[i]) {
+        tr_exception(dc, b->res[i] == X86_DEC_GP ? 13 : 6);
+        return;
+    }
+    dc->d = &b->insn[i];
+    tr_insn(dc);
+    dc->d = NULL;
+    dc->live_out = CC_ALL;
 }
 
 static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
@@ -193,24 +230,21 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
              .f = f,
              .pc = desc->key.pc,
              .mmu = cpu_mmu_index(env),
-             .cc_op = CC_OP_DYNAMIC};
+             .cc_op = CC_OP_DYNAMIC,
+             .live_out = CC_ALL};
     uint32_t max = desc->max_insns ? desc->max_insns : TR_MAX_INSNS;
+    TrBlock b;
     uint32_t n = 0;
-    if (!(desc->key.flags & HF_CS64)) {
-        tr_mode_unimp(&dc);
-        n = 1;
-        dc.next_pc = dc.pc + 1;
+    tr_mode_init(&dc, desc->key.flags);
+    max = MIN(max, (uint32_t)TR_MAX_INSNS);
+    if (env->hflags & HF_TF) {
+        max = 1;
     }
-    while (!dc.ended) {
-        if (!tr_one(&dc, desc, n == 0)) {
-            break;
-        }
-        n++;
+    tr_decode_block(&dc, desc, &b, max);
+    tr_flags_liveness(b.insn, b.ok, b.n, b.live);
+    while (n < b.n && !dc.ended && !f->overflow) {
+        tr_one(&dc, &b, n++);
         dc.pc = dc.next_pc;
-        if (n >= max || f->overflow || (dc.pc & ~TCG_PAGE_MASK) == 0 ||
-            (env->hflags & HF_TF)) {
-            break;
-        }
     }
     if (!dc.ended) {
         tr_goto(&dc, dc.pc, 0);

@@ -22,5 +22,7 @@ NORETURN void helper_raise_exception(CpuX86 *env, uint32_t vector,
                                      uint32_t error);
 /* raise a trap (INT3): env->rip already points past the instruction */
 NORETURN void helper_raise_trap(CpuX86 *env, uint32_t vector);
+/* the single-step trap (RFLAGS.TF): #DB with DR6.BS, RIP already set */
+NORETURN void helper_single_step(CpuX86 *env);
 
 #endif

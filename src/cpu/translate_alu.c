@@ -77,9 +77,14 @@ static IrTemp alu_carry_in(Dc *dc, unsigned id)
     return id == XI_ADC || id == XI_SBB ? tr_carry(dc) : tr_const(dc, 0);
 }
 
-static void alu_set_cc(Dc *dc, CcClass cls, unsigned size, IrTemp r, IrTemp b,
-                       IrTemp c)
+/* a: first operand (zero-extended), kept for SUB/CMP consumers */
+static void alu_set_cc(Dc *dc, CcClass cls, unsigned size, IrTemp r, IrTemp a,
+                       IrTemp b, IrTemp c)
 {
+    if (cls == CC_CLASS_SUB) {
+        tr_set_cc_sub(dc, alu_cc(cls, size), r, a, b);
+        return;
+    }
     if (cls == CC_CLASS_LOGIC) {
         b = tr_const(dc, 0);
     }
@@ -101,7 +106,7 @@ static void op_alu_EvGv(Dc *dc, unsigned id)
     if (rmw) {
         tr_st(dc, o0, addr, r);
     }
-    alu_set_cc(dc, cls, size, r, b, c);
+    alu_set_cc(dc, cls, size, r, a, b, c);
 }
 
 /*
@@ -134,7 +139,7 @@ static void op_alu_locked(Dc *dc, unsigned id)
                   tr_log2(size) | IR_MO_MMU(dc->mmu));
     CcClass cls;
     IrTemp r = tr_zext(dc, alu_compute(dc, id, old, b, c, &cls), size);
-    alu_set_cc(dc, cls, size, r, b, c);
+    alu_set_cc(dc, cls, size, r, old, b, c);
 }
 
 /* LOCK INC/DEC/NOT [mem]; LOCK NEG needs a compare-exchange loop: later */
@@ -203,7 +208,8 @@ static void op_unary_Ev(Dc *dc, unsigned id)
     IrTemp r = tr_new(dc);
     IrTemp cf = 0;
     if (id == XI_INC || id == XI_DEC) {
-        cf = tr_carry(dc);
+        /* CF is kept: the old one is needed only if it is read later */
+        cf = tr_flags_live(dc, CC_C) ? tr_carry(dc) : tr_const(dc, 0);
         ir_op2i(dc->f, id == XI_INC ? IR_ADD : IR_SUB, IR_I64, r, a, 1);
     } else {
         ir_op1(dc->f, id == XI_NEG ? IR_NEG : IR_NOT, IR_I64, r, a);
@@ -259,10 +265,9 @@ static void op_cmovcc_GvEv(Dc *dc, CcCond cond)
 {
     const X86Operand *o0 = &dc->d->op[0];
     IrTemp src = tr_ld(dc, &dc->d->op[1], NULL);
-    IrTemp c = tr_cond(dc, cond);
     IrTemp old = tr_reg_get(dc, o0->reg, o0->size);
     IrTemp r = tr_new(dc);
-    ir_movcond(dc->f, IR_I64, IR_NE, r, c, tr_const(dc, 0), src, old);
+    tr_cmov(dc, cond, r, src, old);
     tr_reg_set(dc, o0->reg, o0->size, r);
 }
 

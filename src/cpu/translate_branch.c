@@ -1,25 +1,28 @@
 /*
- * Control flow and the stack: Jcc, LOOPcc, JrCXZ, JMP, CALL, RET (near,
- * relative and indirect), PUSH and POP (register, immediate, memory),
- * PUSHF, and INT3 / UD2 as exceptions. Direct targets leave through goto_tb
+ * Control flow: Jcc, LOOPcc, JrCXZ, JMP, CALL, RET (near, relative and
+ * indirect), and INT3 / UD2 as exceptions (PUSH/POP/PUSHF/POPF are in
+ * translate_stack.c). Direct targets leave through goto_tb
  * (chained by the dispatcher, also across pages), indirect ones through
  * goto_ptr (jump cache probe). In 64-bit mode near branches use 64-bit operands
- * (Intel ignores 66h there) and the stack width is 8 bytes, or 2 with 66h.
+ * (Intel ignores 66h there) and the stack width is 8 bytes, or 2 with 66h;
+ * a non-canonical target raises #GP(0) at the branch. In 16/32-bit code the
+ * target wraps to the operand size and CALL/RET move 2 or 4 bytes.
  */
 #include "cpu/translate_int.h"
 
 #include "util/log.h"
 
+/* rel8/rel16/rel32 target; outside 64-bit mode wrapped to the operand size */
 static uint64_t br_target(Dc *dc)
 {
-    return dc->next_pc + (uint64_t)dc->d->op[0].val;
+    return tr_br_wrap(dc, dc->next_pc + (uint64_t)dc->d->op[0].val,
+                      dc->d->opsize);
 }
 
 static void op_jcc_Jb(Dc *dc, CcCond cond)
 {
-    IrTemp c = tr_cond(dc, cond);
     uint32_t taken = ir_label_new(dc->f);
-    ir_brcond(dc->f, IR_I64, IR_NE, c, tr_const(dc, 0), taken);
+    tr_jcc(dc, cond, taken); /* cmp; jcc when the producer is known */
     tr_goto(dc, dc->next_pc, 0);
     ir_set_label(dc->f, taken);
     tr_goto(dc, br_target(dc), 1);
@@ -57,95 +60,49 @@ static void op_loop_Jb(Dc *dc, unsigned id)
     tr_goto(dc, br_target(dc), 1);
 }
 
+/*
+ * Near CALL/RET push and pop the return address at the stack operand size
+ * (64-bit mode: 8, or 2 with 66h). A non-canonical target raises #GP(0) at
+ * the branch before anything is pushed or popped (SDM CALL, RET).
+ */
 static void op_call_Jz(Dc *dc)
 {
-    tr_push(dc, tr_const(dc, dc->next_pc), 8);
-    tr_goto(dc, br_target(dc), 0);
+    uint64_t target = br_target(dc);
+    if (!tr_target_ok(dc, target)) {
+        tr_exception(dc, 13);
+        return;
+    }
+    tr_push(dc, tr_const(dc, dc->next_pc), tr_stack_size(dc));
+    tr_goto(dc, target, 0);
 }
 
 /* the target is read before the push: call [rsp] sees the old stack */
 static void op_call_Ev(Dc *dc)
 {
     IrTemp t = tr_ld(dc, &dc->d->op[0], NULL);
-    tr_push(dc, tr_const(dc, dc->next_pc), 8);
+    tr_canon_check(dc, t);
+    tr_push(dc, tr_const(dc, dc->next_pc), tr_stack_size(dc));
     tr_jump_ind(dc, t);
 }
 
 static void op_ret(Dc *dc)
 {
-    IrTemp t = tr_pop_ld(dc, 8);
-    uint64_t adj = 8;
+    unsigned size = tr_stack_size(dc);
+    IrTemp t = tr_pop_ld(dc, size);
+    uint64_t adj = size;
     if (dc->d->nops && dc->d->op[0].type == XOP_IMM) {
         adj += (uint64_t)dc->d->op[0].val & 0xffff;
     }
-    ir_op2i(dc->f, IR_ADD, IR_I64, x86_g.regs[R_ESP], x86_g.regs[R_ESP], adj);
+    tr_canon_check(dc, t);
+    tr_sp_add(dc, adj);
     tr_jump_ind(dc, t);
 }
 
-static unsigned stack_size(Dc *dc)
+static void op_jmp_Ev(Dc *dc)
 {
-    return dc->d->opsize == 2 ? 2 : 8;
-}
-
-static void op_push(Dc *dc)
-{
-    const X86Operand *o = &dc->d->op[0];
-    if (o->type == XOP_REG && o->cls != XRC_GPR) {
-        log_unimp_once("translate", "push of a segment register: #UD");
-        tr_exception(dc, 6);
-        return;
-    }
-    IrTemp v = tr_ld(dc, o, NULL);
-    tr_push(dc, v, stack_size(dc));
-}
-
-/* PUSHF: RFLAGS with VM and RF cleared in the image (SDM PUSHF) */
-static void op_pushf(Dc *dc)
-{
-    IrFunc *f = dc->f;
-    IrTemp fl = tr_flags(dc);
-    IrTemp e = tr_new(dc), df = tr_new(dc);
-    ir_ld(f, IR_I64, e, offsetof(CpuX86, eflags), IR_MO_32);
-    ir_op2i(f, IR_AND, IR_I64, e, e, ~(uint64_t)(EFL_RF | EFL_VM));
-    ir_op2(f, IR_OR, IR_I64, fl, fl, e);
-    ir_ld(f, IR_I64, df, offsetof(CpuX86, df), IR_MO_32 | IR_MO_SIGN);
-    ir_setcond(f, IR_I64, IR_LT, df, df, tr_const(dc, 0));
-    ir_op2i(f, IR_SHL, IR_I64, df, df, 10);
-    ir_op2(f, IR_OR, IR_I64, fl, fl, df);
-    tr_push(dc, fl, stack_size(dc));
-}
-
-/*
- * POP: RSP is incremented before a memory destination's address is
- * computed (SDM POP), but written for good only after the store, so a
- * faulting store leaves RSP as it was.
- */
-static void op_pop(Dc *dc)
-{
-    const X86Operand *o = &dc->d->op[0];
-    if (o->type == XOP_REG && o->cls != XRC_GPR) {
-        log_unimp_once("translate", "pop of a segment register: #UD");
-        tr_exception(dc, 6);
-        return;
-    }
-    unsigned size = stack_size(dc);
-    IrFunc *f = dc->f;
-    IrTemp rsp = x86_g.regs[R_ESP];
-    IrTemp v = tr_pop_ld(dc, size);
-    IrTemp old = tr_new(dc);
-    IrTemp sp = tr_new(dc);
-    ir_mov(f, IR_I64, old, rsp);
-    ir_op2i(f, IR_ADD, IR_I64, sp, rsp, size);
-    if (o->type == XOP_MEM) {
-        ir_mov(f, IR_I64, rsp, sp);
-        IrTemp a = tr_ea(dc, o);
-        ir_mov(f, IR_I64, rsp, old);
-        tr_mem_st(dc, a, v, size);
-        ir_mov(f, IR_I64, rsp, sp);
-        return;
-    }
-    ir_mov(f, IR_I64, rsp, sp);
-    tr_reg_set(dc, o->reg, size, v);
+    IrTemp t = tr_ld(dc, &dc->d->op[0], NULL);
+    tr_canon_check(dc, t);
+    tr_jump_ind(dc, t);
 }
 
 bool tr_branch(Dc *dc)
@@ -166,7 +123,7 @@ bool tr_branch(Dc *dc)
         tr_goto(dc, br_target(dc), 0);
         return true;
     case XI_JMP_IND:
-        tr_jump_ind(dc, tr_ld(dc, &dc->d->op[0], NULL));
+        op_jmp_Ev(dc);
         return true;
     case XI_CALL:
         op_call_Jz(dc);
@@ -178,14 +135,10 @@ bool tr_branch(Dc *dc)
         op_ret(dc);
         return true;
     case XI_PUSH:
-        op_push(dc);
-        return true;
     case XI_POP:
-        op_pop(dc);
-        return true;
     case XI_PUSHF:
-        op_pushf(dc);
-        return true;
+    case XI_POPF:
+        return tr_stack(dc); /* translate_stack.c */
     case XI_INT3:
         tr_trap(dc, 3);
         return true;

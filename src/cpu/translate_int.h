@@ -29,6 +29,16 @@ typedef struct Dc {
     unsigned mmu;     /* MMU index of data accesses */
     uint32_t cc_op;   /* statically known CcOp, or CC_OP_DYNAMIC */
     bool ended;       /* the block was left (branch, exception) */
+    /* code mode, from the TB flags (tr_mode_init, translate_legacy.c) */
+    uint8_t dmode;    /* X86Mode of the decoder */
+    bool ss32;        /* SS.B: ESP (else SP) outside 64-bit mode */
+    bool addseg;      /* DS/ES/SS bases may be nonzero (add them) */
+    uint64_t cs_base; /* linear address = cs_base + pc */
+    /* flags (translate_flags.c) */
+    uint16_t live_out; /* CC_* live after this insn (CC_ALL: unknown) */
+    bool cc_note;      /* cc_a/cc_b: SUB operands of the cc_note_op state */
+    uint32_t cc_note_op;
+    IrTemp cc_a, cc_b; /* minuend, subtrahend (zero-extended) */
 } Dc;
 
 /* dispatch of the instruction families; false: not handled here */
@@ -74,6 +84,8 @@ IrTemp tr_pop_ld(Dc *dc, unsigned size); /* load only; RSP unchanged */
 /* block exits */
 void tr_goto(Dc *dc, uint64_t target, unsigned slot);
 void tr_jump_ind(Dc *dc, IrTemp target);
+/* leave for the dispatcher with RIP set (single-step traps instead) */
+void tr_exit(Dc *dc, IrExit why);
 void tr_exception(Dc *dc, unsigned vector);
 void tr_trap(Dc *dc, unsigned vector);
 
@@ -82,5 +94,59 @@ bool tr_sys_locked(Dc *dc);
 
 /* LOCK BTS/BTR/BTC [mem] (translate_bits.c); false: not one of them */
 bool tr_bits_locked(Dc *dc);
+
+/* CPUID gate (cpu_features.c): true if the model lacks the insn (#UD) */
+bool tr_feature_gate(Dc *dc);
+
+/* ---- 16/32-bit code (translate_legacy.c, translate_ops.c) ---- */
+/* Dc mode fields from the TB flags */
+void tr_mode_init(Dc *dc, uint32_t hflags);
+/* INC/DEC 40-4F aside: PUSHA POPA DAA DAS AAA AAS AAM AAD INTO BOUND,
+   PUSH/POP sreg, LDS/LES; false: not one of them */
+bool tr_legacy(Dc *dc);
+/* offset a masked to the address size, plus the segment base */
+IrTemp tr_seg_addr(Dc *dc, IrTemp a, unsigned addrsize, unsigned seg);
+/* push/pop operand size: 8 or 2 in 64-bit mode, else the operand size */
+unsigned tr_stack_size(Dc *dc);
+/* rSP += n at the stack width (SS.B: ESP or SP); _plus: the value only */
+void tr_sp_add(Dc *dc, uint64_t n);
+IrTemp tr_sp_plus(Dc *dc, uint64_t n);
+/* the linear stack address of the stack-pointer value sp */
+IrTemp tr_stack_addr(Dc *dc, IrTemp sp);
+/* outside 64-bit mode: a branch target or next EIP wrapped to size */
+uint64_t tr_br_wrap(Dc *dc, uint64_t target, unsigned size);
+/* #GP(0) at this instruction if target is not canonical (64-bit mode) */
+void tr_canon_check(Dc *dc, IrTemp target);
+/* false: a direct branch to target raises #GP(0) (non-canonical) */
+bool tr_target_ok(Dc *dc, uint64_t target);
+/* decimal adjusts (helper_legacy.c): op = BCD_* | imm8 << 8; returns AX in
+   bits 0-15, the arithmetic flags from bit 16 */
+enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD };
+uint64_t helper_bcd(uint32_t op, uint64_t eax, uint64_t flags);
+
+/* PUSH/POP/PUSHF/POPF in every form (translate_stack.c); false: not one */
+bool tr_stack(Dc *dc);
+/* helpers of translate_stack.c (helper.c) */
+uint64_t helper_popf(CpuX86 *env, uint64_t v, uint32_t size);
+void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel);
+/* INT n (helper.c): the gate checks, then a trap to vector n */
+void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
+/* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
+bool tr_sys_ctl(Dc *dc);
+
+/* ---- lazy flags (translate_flags.c) ---- */
+/* a SUB/CMP producer (dst = a - b): consumers compare a and b directly */
+void tr_set_cc_sub(Dc *dc, CcOp op, IrTemp dst, IrTemp a, IrTemp b);
+/* are any of the CC_* flags in mask live after the current insn? */
+bool tr_flags_live(const Dc *dc, uint32_t mask);
+/* branch to label if c holds (one brcond when the class is static) */
+void tr_jcc(Dc *dc, CcCond c, uint32_t label);
+/* d = c ? vt : vf (one movcond when the class is static) */
+void tr_cmov(Dc *dc, CcCond c, IrTemp d, IrTemp vt, IrTemp vf);
+/* may d raise or leave the block early (not proven otherwise)? */
+bool tr_insn_may_raise(const DecodedInsn *d);
+/* live[i] = CC_* flags live after insns[i] (ok[i]: decoded) of n */
+void tr_flags_liveness(const DecodedInsn *insns, const bool *ok, unsigned n,
+                       uint16_t *live);
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * Generators shared by the x86 instruction families: temps and size
  * conversions, effective addresses (base + index * scale + disp, RIP-
- * relative, FS/GS bases), operand loads/stores through qld/qst (the softmmu
- * fast path), partial-register writes (8/16-bit deposit, 32-bit zero-
- * extension), the lazy flags (cc_op + operands, materialized by pure
- * helpers only where consumed), the stack and block exits.
+ * relative, 16/32/64-bit wrap, segment bases: FS/GS, and outside 64-bit
+ * mode CS and DS/ES/SS when HF_ADDSEG), operand loads/stores through qld/qst
+ * (the softmmu fast path), partial-register writes (8/16-bit deposit, 32-bit
+ * zero-extension), the lazy flags (cc_op + operands, materialized by pure
+ * helpers only where consumed), the stack (RSP, ESP or SP by SS.B, plus the
+ * SS base) and block exits.
  */
 #include "cpu/translate_int.h"
 
@@ -126,10 +128,48 @@ static uint32_t tr_mo_stack(Dc *dc, IrTemp addr)
     return 0;
 }
 
+/* FS/GS always; outside 64-bit mode CS, and DS/ES/SS when HF_ADDSEG */
+static bool tr_seg_has_base(Dc *dc, unsigned seg)
+{
+    if (seg == XSEG_FS || seg == XSEG_GS) {
+        return true;
+    }
+    if (dc->dmode == X86_MODE64 || seg >= CPU_NB_SEGS) {
+        return false;
+    }
+    return seg == XSEG_CS || dc->addseg;
+}
+
+/*
+ * Offset a (a temp the caller owns) wrapped to the address size, plus the
+ * segment base; outside 64-bit mode the linear address wraps at 4 GiB.
+ */
+IrTemp tr_seg_addr(Dc *dc, IrTemp a, unsigned addrsize, unsigned seg)
+{
+    IrFunc *f = dc->f;
+    if (addrsize == 4) {
+        ir_op1(f, IR_EXT32U, IR_I64, a, a);
+    } else if (addrsize == 2) {
+        ir_op1(f, IR_EXT16U, IR_I64, a, a);
+    }
+    if (tr_seg_has_base(dc, seg)) {
+        IrTemp base = tr_new(dc);
+        int32_t off = (int32_t)offsetof(CpuX86, segs[seg].base);
+        ir_ld(f, IR_I64, base, off, IR_MO_64);
+        ir_op2(f, IR_ADD, IR_I64, a, a, base);
+        if (dc->dmode != X86_MODE64) {
+            ir_op1(f, IR_EXT32U, IR_I64, a, a);
+        }
+    }
+    if (seg == XSEG_SS) {
+        tr_ss_mark(dc, a);
+    }
+    return a;
+}
+
 IrTemp tr_ea(Dc *dc, const X86Operand *o)
 {
     IrFunc *f = dc->f;
-    const DecodedInsn *d = dc->d;
     IrTemp a = tr_new(dc);
     if (o->base == XREG_RIP) {
         ir_movi(f, IR_I64, a, dc->next_pc + (uint64_t)o->val);
@@ -145,19 +185,7 @@ IrTemp tr_ea(Dc *dc, const X86Operand *o)
                 tr_log2(o->scale));
         ir_op2(f, IR_ADD, IR_I64, a, a, ix);
     }
-    if (d->addrsize == 4) {
-        ir_op1(f, IR_EXT32U, IR_I64, a, a);
-    }
-    if (o->seg == XSEG_FS || o->seg == XSEG_GS) {
-        IrTemp base = tr_new(dc);
-        int32_t off = (int32_t)offsetof(CpuX86, segs[o->seg].base);
-        ir_ld(f, IR_I64, base, off, IR_MO_64);
-        ir_op2(f, IR_ADD, IR_I64, a, a, base);
-    }
-    if (o->seg == XSEG_SS) {
-        tr_ss_mark(dc, a);
-    }
-    return a;
+    return tr_seg_addr(dc, a, dc->d->addrsize, o->seg);
 }
 
 IrTemp tr_mem_ld(Dc *dc, IrTemp addr, unsigned size)
@@ -226,99 +254,134 @@ void tr_st(Dc *dc, const X86Operand *o, IrTemp addr, IrTemp v)
     tr_mem_st(dc, addr, v, o->size);
 }
 
-/* ---- lazy flags ---- */
+/* ---- stack: RSP in 64-bit mode, else ESP or SP (SS.B) plus SS base ---- */
 
-static uint64_t helper_cc_all(uint32_t op, uint64_t dst, uint64_t src,
-                              uint64_t src2)
+unsigned tr_stack_size(Dc *dc)
 {
-    return cc_compute_all((CcOp)op, dst, src, src2);
-}
-
-static uint64_t helper_cc_c(uint32_t op, uint64_t dst, uint64_t src,
-                            uint64_t src2)
-{
-    return cc_compute_c((CcOp)op, dst, src, src2);
-}
-
-static uint64_t helper_cc_cond(uint32_t cond, uint32_t op, uint64_t dst,
-                               uint64_t src, uint64_t src2)
-{
-    return cc_eval_cond((CcCond)cond, (CcOp)op, dst, src, src2);
-}
-
-#define CC_ARGS                                                                \
-    {                                                                          \
-        IR_I32, IR_I64, IR_I64, IR_I64                                         \
+    unsigned os = dc->d->opsize;
+    if (dc->dmode == X86_MODE64) {
+        return os == 2 ? 2 : 8;
     }
-static const IrHelper h_cc_all = {
-    "cc_all", (void *)helper_cc_all, 4, IRH_RET_I64, CC_ARGS, IRH_PURE};
-static const IrHelper h_cc_c = {
-    "cc_c", (void *)helper_cc_c, 4, IRH_RET_I64, CC_ARGS, IRH_PURE};
-static const IrHelper h_cc_cond = {"cc_cond",
-                                   (void *)helper_cc_cond,
-                                   5,
-                                   IRH_RET_I64,
-                                   {IR_I32, IR_I32, IR_I64, IR_I64, IR_I64},
-                                   IRH_PURE};
+    return os;
+}
 
-void tr_set_cc(Dc *dc, CcOp op, IrTemp dst, IrTemp src, IrTemp src2)
+static unsigned tr_sp_width(Dc *dc)
+{
+    return dc->dmode == X86_MODE64 ? 8 : dc->ss32 ? 4 : 2;
+}
+
+IrTemp tr_stack_addr(Dc *dc, IrTemp sp)
+{
+    if (dc->dmode == X86_MODE64) {
+        if (sp != x86_g.regs[R_ESP]) {
+            tr_ss_mark(dc, sp);
+        }
+        return sp;
+    }
+    IrTemp a = tr_new(dc);
+    ir_mov(dc->f, IR_I64, a, sp);
+    return tr_seg_addr(dc, a, tr_sp_width(dc), XSEG_SS);
+}
+
+/* rSP = sp at the stack width (16-bit: SP only, the rest kept) */
+static void tr_sp_set(Dc *dc, IrTemp sp)
+{
+    tr_reg_set(dc, R_ESP, tr_sp_width(dc), sp);
+}
+
+IrTemp tr_sp_plus(Dc *dc, uint64_t n)
 {
     IrFunc *f = dc->f;
-    ir_mov(f, IR_I64, x86_g.cc_dst, dst);
-    ir_mov(f, IR_I64, x86_g.cc_src, src);
-    ir_mov(f, IR_I64, x86_g.cc_src2, src2);
-    ir_movi(f, IR_I32, x86_g.cc_op, op);
-    dc->cc_op = op;
+    IrTemp rsp = x86_g.regs[R_ESP];
+    IrTemp t = tr_new(dc);
+    ir_op2i(f, IR_ADD, IR_I64, t, rsp, n);
+    unsigned w = tr_sp_width(dc);
+    if (w == 4) {
+        ir_op1(f, IR_EXT32U, IR_I64, t, t);
+    } else if (w == 2) {
+        ir_deposit(f, IR_I64, t, rsp, t, 0, 16);
+    }
+    return t;
 }
 
-static IrTemp tr_cc_call(Dc *dc, const IrHelper *h)
+void tr_sp_add(Dc *dc, uint64_t n)
 {
-    IrTemp r = tr_new(dc);
-    IrTemp args[] = {x86_g.cc_op, x86_g.cc_dst, x86_g.cc_src, x86_g.cc_src2};
-    ir_call(dc->f, h, r, args);
-    return r;
+    ir_mov(dc->f, IR_I64, x86_g.regs[R_ESP], tr_sp_plus(dc, n));
 }
-
-IrTemp tr_flags(Dc *dc)
-{
-    return tr_cc_call(dc, &h_cc_all);
-}
-
-IrTemp tr_carry(Dc *dc)
-{
-    return tr_cc_call(dc, &h_cc_c);
-}
-
-IrTemp tr_cond(Dc *dc, CcCond c)
-{
-    IrTemp r = tr_new(dc);
-    IrTemp args[] = {ir_const(dc->f, IR_I32, c), x86_g.cc_op, x86_g.cc_dst,
-                     x86_g.cc_src, x86_g.cc_src2};
-    ir_call(dc->f, &h_cc_cond, r, args);
-    return r;
-}
-
-/* ---- stack (64-bit mode: RSP, no segment base) ---- */
 
 void tr_push(Dc *dc, IrTemp v, unsigned size)
 {
     IrTemp sp = tr_new(dc);
     ir_op2i(dc->f, IR_SUB, IR_I64, sp, x86_g.regs[R_ESP], size);
-    tr_ss_mark(dc, sp);
-    tr_mem_st(dc, sp, v, size);
-    ir_mov(dc->f, IR_I64, x86_g.regs[R_ESP], sp);
+    tr_mem_st(dc, tr_stack_addr(dc, sp), v, size);
+    tr_sp_set(dc, sp);
 }
 
 IrTemp tr_pop_ld(Dc *dc, unsigned size)
 {
-    return tr_mem_ld(dc, x86_g.regs[R_ESP], size);
+    return tr_mem_ld(dc, tr_stack_addr(dc, x86_g.regs[R_ESP]), size);
 }
 
 /* ---- exits ---- */
 
+uint64_t tr_br_wrap(Dc *dc, uint64_t target, unsigned size)
+{
+    if (dc->dmode == X86_MODE64) {
+        return target;
+    }
+    return size == 2 ? target & 0xffff : target & 0xffffffffu;
+}
+
+/* outside 64-bit mode, or 48-bit canonical: bits 63..47 all equal */
+bool tr_target_ok(Dc *dc, uint64_t target)
+{
+    return dc->dmode != X86_MODE64 ||
+           (uint64_t)((int64_t)(target << 16) >> 16) == target;
+}
+
 /* chained: straight into the next block; unchained: RIP, then exit */
+static const IrHelper h_single_step = {
+    "single_step", (void *)helper_single_step,       0, IRH_VOID,
+    {0},           IRH_ENV | IRH_RAISE | IRH_RD_GLOB};
+
+/*
+ * Single-step (SDM 17.3.1.4): a block translated with RFLAGS.TF set holds
+ * one instruction, and whichever way it leaves, it raises the #DB trap with
+ * RIP at the next instruction or the branch target. An instruction that
+ * sets TF is not trapped (its block was translated without TF); one that
+ * clears it is.
+ */
+static bool tr_single_step(Dc *dc)
+{
+    if (!(dc->env->hflags & HF_TF)) {
+        return false;
+    }
+    ir_call(dc->f, &h_single_step, 0, NULL);
+    ir_exit_tb(dc->f, IR_EXIT_FRONTEND); /* not reached */
+    dc->ended = true;
+    return true;
+}
+
+/* leave for the dispatcher; RIP is already set */
+void tr_exit(Dc *dc, IrExit why)
+{
+    if (!tr_single_step(dc)) {
+        ir_exit_tb(dc->f, why);
+        dc->ended = true;
+    }
+}
+
 void tr_goto(Dc *dc, uint64_t target, unsigned slot)
 {
+    if (!tr_target_ok(dc, target)) {
+        tr_exception(dc, 13); /* #GP(0) at the branch (SDM JMP, Jcc) */
+        return;
+    }
+    if (dc->env->hflags & HF_TF) {
+        ir_movi(dc->f, IR_I64, x86_g.rip, target);
+        tr_single_step(dc);
+        return;
+    }
     ir_goto_tb(dc->f, slot);
     ir_movi(dc->f, IR_I64, x86_g.rip, target);
     ir_exit_tb(dc->f, slot ? IR_EXIT_TB1 : IR_EXIT_TB0);
@@ -328,6 +391,9 @@ void tr_goto(Dc *dc, uint64_t target, unsigned slot)
 void tr_jump_ind(Dc *dc, IrTemp target)
 {
     ir_mov(dc->f, IR_I64, x86_g.rip, target);
+    if (tr_single_step(dc)) {
+        return;
+    }
     ir_goto_ptr(dc->f, x86_g.rip);
     dc->ended = true;
 }
@@ -356,4 +422,25 @@ void tr_trap(Dc *dc, unsigned vector)
     ir_call(dc->f, &h_trap, 0, args);
     ir_exit_tb(dc->f, IR_EXIT_FRONTEND); /* not reached */
     dc->ended = true;
+}
+
+/*
+ * 64-bit mode: #GP(0) at this instruction when target is not canonical.
+ * Callers check before changing any state (CALL pushes nothing, RET leaves
+ * RSP), so the fault is precise; the block goes on after the check.
+ */
+void tr_canon_check(Dc *dc, IrTemp target)
+{
+    if (dc->dmode != X86_MODE64) {
+        return;
+    }
+    IrFunc *f = dc->f;
+    IrTemp t = tr_new(dc);
+    uint32_t ok = ir_label_new(f);
+    ir_op2i(f, IR_SHL, IR_I64, t, target, 16);
+    ir_op2i(f, IR_SAR, IR_I64, t, t, 16);
+    ir_brcond(f, IR_I64, IR_EQ, t, target, ok);
+    tr_exception(dc, 13);
+    dc->ended = false;
+    ir_set_label(f, ok);
 }

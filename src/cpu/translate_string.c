@@ -1,9 +1,10 @@
 /*
- * x86-64 front end: the string instructions MOVS CMPS SCAS LODS STOS in
+ * x86 front end: the string instructions MOVS CMPS SCAS LODS STOS in
  * every size, with REP (F3; F2 acts as REP for MOVS/STOS/LODS, like
- * hardware), REPE/REPNE for CMPS/SCAS, DF = 0/1 (env->df is +1/-1), 32-bit
- * address size (67h: ESI/EDI/ECX, written back zero-extended) and an FS/GS
- * override on the source (the destination is always ES, base 0).
+ * hardware), REPE/REPNE for CMPS/SCAS, DF = 0/1 (env->df is +1/-1), 64-,
+ * 32- or 16-bit address size (rSI/rDI/rCX; 32-bit written back zero-
+ * extended, 16-bit as the low word, wrapping at 64 KiB), a segment override
+ * on the source and ES for the destination (bases as tr_seg_addr adds them).
  *
  * A REP form is translated as a bounded chunk of STR_UNROLL iterations that
  * ends the block: each iteration does its memory accesses first and only
@@ -27,23 +28,19 @@ static IrTemp str_step(Dc *dc, unsigned size)
     return t;
 }
 
-/* [RSI] with the source segment's base (FS/GS override only in 64-bit) */
+/*
+ * [rSI] in DS or the override segment, [rDI] always in ES; the offsets wrap
+ * at the address size (16/32/64) and get the segment base (tr_seg_addr).
+ */
 static IrTemp str_src_addr(Dc *dc)
 {
-    IrTemp a = tr_reg_get(dc, R_ESI, dc->d->addrsize);
-    unsigned seg = dc->d->seg;
-    if (seg == XSEG_FS || seg == XSEG_GS) {
-        IrTemp base = tr_new(dc);
-        ir_ld(dc->f, IR_I64, base, (int32_t)offsetof(CpuX86, segs[seg].base),
-              IR_MO_64);
-        ir_op2(dc->f, IR_ADD, IR_I64, a, a, base);
-    }
-    return a;
+    unsigned seg = dc->d->seg == XSEG_NONE ? XSEG_DS : dc->d->seg;
+    return tr_seg_addr(dc, tr_reg_get(dc, R_ESI, 8), dc->d->addrsize, seg);
 }
 
 static IrTemp str_dst_addr(Dc *dc)
 {
-    return tr_reg_get(dc, R_EDI, dc->d->addrsize);
+    return tr_seg_addr(dc, tr_reg_get(dc, R_EDI, 8), dc->d->addrsize, XSEG_ES);
 }
 
 /* reg += step at the address size (32-bit: zero-extended into the GPR) */
@@ -66,9 +63,10 @@ static IrTemp str_body(Dc *dc, unsigned id, unsigned size, IrTemp step)
     } else if (id == XI_LODS) {
         tr_reg_set(dc, R_EAX, size, tr_mem_ld(dc, str_src_addr(dc), size));
     } else {
+        /* CMPS reads ES:[rDI] first: a fault on both reports rDI's */
+        IrTemp b = tr_mem_ld(dc, str_dst_addr(dc), size);
         IrTemp a = id == XI_CMPS ? tr_mem_ld(dc, str_src_addr(dc), size)
                                  : tr_reg_get(dc, R_EAX, size);
-        IrTemp b = tr_mem_ld(dc, str_dst_addr(dc), size);
         r = tr_new(dc);
         ir_op2(dc->f, IR_SUB, IR_I64, r, a, b);
         r = tr_zext(dc, r, size);

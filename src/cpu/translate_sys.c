@@ -10,6 +10,8 @@
  * back (its own value on failure), like hardware; the locked IR atomic
  * does not write on failure. CPUID answers from the model in cpuid.c;
  * RDTSC reads a deterministic counter (msr.tsc, advanced per read).
+ * Also HLT, CLI/STI (CPL/IOPL checks), INT n (gate checks in helper_int),
+ * INT1, UD0/UD1 and the PREFETCH hints (NOPs without a memory access).
  */
 #include "cpu/translate_int.h"
 
@@ -328,22 +330,14 @@ static void op_leave(Dc *dc)
     tr_reg_set(dc, R_EBP, os, v);
 }
 
-/* XLAT: AL = [seg: RBX + AL] (EBX + AL with 67h) */
+/* XLAT: AL = [seg: rBX + AL] at the address size */
 static void op_xlat(Dc *dc)
 {
     IrFunc *f = dc->f;
     IrTemp a = tr_reg_get(dc, R_EAX, 1);
     ir_op2(f, IR_ADD, IR_I64, a, a, x86_g.regs[R_EBX]);
-    if (dc->d->addrsize == 4) {
-        ir_op1(f, IR_EXT32U, IR_I64, a, a);
-    }
-    unsigned seg = dc->d->seg;
-    if (seg == XSEG_FS || seg == XSEG_GS) {
-        IrTemp base = tr_new(dc);
-        ir_ld(f, IR_I64, base, (int32_t)offsetof(CpuX86, segs[seg].base),
-              IR_MO_64);
-        ir_op2(f, IR_ADD, IR_I64, a, a, base);
-    }
+    unsigned seg = dc->d->seg == XSEG_NONE ? XSEG_DS : dc->d->seg;
+    a = tr_seg_addr(dc, a, dc->d->addrsize, seg); /* 16/32/64, base */
     tr_reg_set(dc, R_EAX, 1, tr_mem_ld(dc, a, 1));
 }
 
@@ -358,6 +352,110 @@ static void op_rdtsc(Dc *dc, bool p)
 {
     IrTemp args[] = {ir_const(dc->f, IR_I32, p)};
     ir_call(dc->f, &h_rdtsc, 0, args);
+}
+
+/* ---- HLT CLI STI, INT n INT1, UD0 UD1, PREFETCHh ---- */
+
+static const IrHelper h_int = {
+    "int",    (void *)helper_int, 2,
+    IRH_VOID, {IR_I32, IR_I64},   IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
+
+/* CLI/STI need CPL <= IOPL (no VME/PVI); HLT needs CPL 0 */
+static bool sys_iopl_ok(Dc *dc)
+{
+    uint32_t hf = dc->env->hflags;
+    unsigned iopl = (hf & HF_IOPL_MASK) >> HF_IOPL_SHIFT;
+    return (hf & HF_VM) ? iopl == 3 : (hf & HF_CPL_MASK) <= iopl;
+}
+
+/* leave for the dispatcher at the next instruction (state changed) */
+static void sys_exit_lookup(Dc *dc, IrExit why)
+{
+    ir_movi(dc->f, IR_I64, x86_g.rip, dc->next_pc);
+    tr_exit(dc, why);
+}
+
+/*
+ * CLI / STI: IF in env->eflags. STI ends the block so that a pending
+ * interrupt is seen; the one-instruction interrupt shadow after STI is
+ * not modelled yet (no interrupt delivery exists).
+ */
+static void op_cli_sti(Dc *dc, bool sti)
+{
+    if (!sys_iopl_ok(dc)) {
+        tr_exception(dc, 13);
+        return;
+    }
+    IrTemp e = tr_new(dc);
+    int32_t off = (int32_t)offsetof(CpuX86, eflags);
+    ir_ld(dc->f, IR_I64, e, off, IR_MO_32);
+    if (sti) {
+        ir_op2i(dc->f, IR_OR, IR_I64, e, e, EFL_IF);
+    } else {
+        ir_op2i(dc->f, IR_AND, IR_I64, e, e, ~(uint64_t)EFL_IF);
+    }
+    ir_st(dc->f, IR_I64, e, off, IR_MO_32);
+    if (sti) {
+        sys_exit_lookup(dc, IR_EXIT_LOOKUP);
+    }
+}
+
+/* HLT: #GP(0) above CPL 0; else halted, RIP after it, back to the loop */
+static void op_hlt(Dc *dc)
+{
+    if (cpu_cpl(dc->env) != 0) {
+        tr_exception(dc, 13);
+        return;
+    }
+    IrTemp one = ir_const(dc->f, IR_I32, 1);
+    ir_st(dc->f, IR_I32, one, (int32_t)offsetof(CpuX86, halted), IR_MO_8);
+    sys_exit_lookup(dc, IR_EXIT_FRONTEND);
+}
+
+static void op_int(Dc *dc)
+{
+    uint32_t hf = dc->env->hflags;
+    if ((hf & HF_VM) && (hf & HF_IOPL_MASK) != HF_IOPL_MASK) {
+        tr_exception(dc, 13); /* V86 with IOPL < 3, no VME */
+        return;
+    }
+    IrTemp args[] = {ir_const(dc->f, IR_I32, (uint32_t)dc->d->op[0].val & 0xff),
+                     tr_const(dc, dc->next_pc)};
+    ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+    ir_call(dc->f, &h_int, 0, args);
+    ir_exit_tb(dc->f, IR_EXIT_FRONTEND); /* not reached */
+    dc->ended = true;
+}
+
+bool tr_sys_ctl(Dc *dc)
+{
+    switch (dc->d->id) {
+    case XI_HLT:
+        op_hlt(dc);
+        return true;
+    case XI_CLI:
+    case XI_STI:
+        op_cli_sti(dc, dc->d->id == XI_STI);
+        return true;
+    case XI_INT:
+        op_int(dc);
+        return true;
+    case XI_INT1: /* ICEBP: #DB as a trap, no gate DPL check */
+        tr_trap(dc, 1);
+        return true;
+    case XI_UD0:
+    case XI_UD1:
+        tr_exception(dc, 6);
+        return true;
+    case XI_PREFETCHNTA:
+    case XI_PREFETCHT0:
+    case XI_PREFETCHT1:
+    case XI_PREFETCHT2:
+    case XI_PREFETCHW:
+        return true; /* hints: no access, never a fault */
+    default:
+        return false;
+    }
 }
 
 /* LOCK forms this family owns (memory destination only); false: #UD */
@@ -424,6 +522,6 @@ bool tr_sys(Dc *dc)
         op_rdtsc(dc, dc->d->id == XI_RDTSCP);
         return true;
     default:
-        return false;
+        return tr_sys_ctl(dc);
     }
 }

@@ -7,6 +7,11 @@
  * helpers or slow paths unwind here with siglongjmp (tcg_exit_to_dispatcher)
  * after the guest state of the faulting instruction has been restored from
  * the TB's insn_start side table.
+ *
+ * Tracing (`-d exec`, `-d cpu`, TcgConfig.count_insns) is decided when a
+ * block is translated: a traced TB is never chained and its GOTO_PTR
+ * becomes an exit to the dispatcher, which then sees every run of it
+ * (logs it, counts its instructions); untraced TBs pay nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -199,12 +204,46 @@ static void tcg_build_ir(TcgCpu *cpu, TcgTbDesc *desc)
     ASSERT(!f->overflow);
 }
 
+/* a traced TB leaves through the dispatcher instead of the jump cache */
+static void tcg_untie_goto_ptr(IrFunc *f)
+{
+    for (uint32_t i = 0; i < f->nops; i++) {
+        IrOp *op = &f->ops[i];
+        if (op->opc == IR_GOTO_PTR) {
+            op->opc = IR_EXIT_TB;
+            op->nout = op->nin = 0;
+            op->ncon = 1;
+            op->args[0] = IR_EXIT_LOOKUP;
+        }
+    }
+}
+
+static bool tcg_tracing(const TcgCtx *s)
+{
+    return s->cfg.count_insns || log_enabled(LOG_EXEC | LOG_CPU);
+}
+
+static void tcg_log_in_asm(TcgCpu *cpu, const TcgTbDesc *desc)
+{
+    FILE *f = log_file();
+    fprintf(f, "----------------\nIN: \n");
+    cpu->s->cfg.fe.log_in_asm(cpu->env, desc, f);
+    fputc('\n', f);
+}
+
 Tb *tcg_translate(TcgCpu *cpu, const TbKey *key)
 {
     TcgCtx *s = cpu->s;
     IrFunc *f = s->func;
     TcgTbDesc desc = {.key = *key, .phys_page2 = TCG_NO_PAGE};
+    bool traced = tcg_tracing(s);
     tcg_build_ir(cpu, &desc);
+    if (log_enabled(LOG_IN_ASM) && s->cfg.fe.log_in_asm) {
+        tcg_log_in_asm(cpu, &desc);
+    }
+    if (traced) {
+        tcg_untie_goto_ptr(f);
+    }
     s->stats.miss++;
     s->stats.ir_ops_in += f->nops;
     if (log_enabled(LOG_OP)) {
@@ -222,7 +261,9 @@ Tb *tcg_translate(TcgCpu *cpu, const TbKey *key)
                    (unsigned long long)key->pc);
         ir_dump(f, log_file());
     }
-    return tb_gen(s, &desc, f);
+    Tb *tb = tb_gen(s, &desc, f);
+    tb->traced = traced;
+    return tb;
 }
 
 Tb *tcg_tb_lookup(TcgCtx *s, const TbKey *key)
@@ -263,6 +304,22 @@ static bool tcg_exit_requested(TcgCpu *cpu)
     return __atomic_load_n(req, __ATOMIC_RELAXED) != 0;
 }
 
+/* a traced TB is about to run: count it, `-d exec` and `-d cpu` */
+static void tcg_trace_tb(TcgCpu *cpu, const Tb *tb)
+{
+    TcgCtx *s = cpu->s;
+    s->stats.traced_tbs++;
+    s->stats.guest_insns += tb->icount;
+    if (log_enabled(LOG_EXEC)) {
+        log_printf("Trace 0: %p [%08llx/%016llx/%08x/%08x] \n",
+                   (const void *)tb->code, (unsigned long long)tb->cs_base,
+                   (unsigned long long)tb->pc, tb->flags, tb->icount);
+    }
+    if (log_enabled(LOG_CPU) && s->cfg.fe.log_cpu) {
+        s->cfg.fe.log_cpu(cpu->env, log_file());
+    }
+}
+
 /* the TB was entered (maybe by a chained jump) but did not run */
 static void tcg_restore_tb_start(TcgCpu *cpu, const Tb *tb)
 {
@@ -282,7 +339,10 @@ static TcgExecResult tcg_exec_loop(TcgCpu *cpu)
             return TCG_EXEC_REQUEST;
         }
         Tb *tb = tcg_find_tb(cpu);
-        if (last && last_slot >= 0 && gen == s->flush_gen) {
+        if (unlikely(tb->traced)) {
+            tcg_trace_tb(cpu, tb);
+        }
+        if (last && last_slot >= 0 && gen == s->flush_gen && !last->traced) {
             tb_add_jump(s, last, last_slot, tb);
         }
         gen = s->flush_gen;
@@ -302,6 +362,9 @@ static TcgExecResult tcg_exec_loop(TcgCpu *cpu)
             break;
         case IR_EXIT_REQUEST:
             tcg_restore_tb_start(cpu, last);
+            if (last->traced) {
+                s->stats.guest_insns -= last->icount; /* it did not run */
+            }
             return TCG_EXEC_REQUEST;
         case IR_EXIT_FRONTEND:
             return TCG_EXEC_FRONTEND;
@@ -343,7 +406,8 @@ static const TbRaisePoint *tcg_find_raise(const Tb *tb, uint32_t off)
     return best;
 }
 
-bool tcg_restore_state(TcgCpu *cpu, uintptr_t retaddr)
+/* restore the state of the insn calling at retaddr; its TB, or NULL */
+static Tb *tcg_restore_at(TcgCpu *cpu, uintptr_t retaddr, uint32_t *insn)
 {
     TcgCtx *s = cpu->s;
     Tb *tb = tb_find_by_host(s, retaddr);
@@ -352,25 +416,35 @@ bool tcg_restore_state(TcgCpu *cpu, uintptr_t retaddr)
         tb = tb_find_by_host(s, retaddr);
     }
     if (!tb) {
-        return false;
+        return NULL;
     }
     const TbRaisePoint *rp =
         tcg_find_raise(tb, (uint32_t)(retaddr - (uintptr_t)tb->code));
     if (!rp || rp->insn >= tb->ninsns) {
-        return false;
+        return NULL;
     }
     if (s->cfg.fe.restore_state) {
         s->cfg.fe.restore_state(cpu->env, &tb->insn_words[rp->insn * 3]);
     }
-    return true;
+    *insn = rp->insn;
+    return tb;
+}
+
+bool tcg_restore_state(TcgCpu *cpu, uintptr_t retaddr)
+{
+    uint32_t insn;
+    return tcg_restore_at(cpu, retaddr, &insn) != NULL;
 }
 
 void tcg_exit_to_dispatcher(uintptr_t retaddr)
 {
     TcgCpu *cpu = tcg_cur_cpu;
     ASSERT(cpu && cpu->in_exec);
-    if (retaddr) {
-        tcg_restore_state(cpu, retaddr);
+    uint32_t insn;
+    Tb *tb = retaddr ? tcg_restore_at(cpu, retaddr, &insn) : NULL;
+    if (tb && tb->traced && insn < tb->icount) {
+        /* the raising insn and those after it did not complete */
+        cpu->s->stats.guest_insns -= tb->icount - insn;
     }
     siglongjmp(cpu->unwind, 1);
 }

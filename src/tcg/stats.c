@@ -65,6 +65,11 @@ void tcg_stats_print(TcgCtx *s, FILE *out)
             "tcg: IR ops %" PRIu64 " -> %" PRIu64 " after opt, code %" PRIu64
             " bytes\n",
             st->ir_ops_in, st->ir_ops_out, st->code_bytes);
+    if (st->traced_tbs) {
+        fprintf(out,
+                "tcg: traced blocks run %" PRIu64 ", guest insns %" PRIu64 "\n",
+                st->traced_tbs, st->guest_insns);
+    }
 }
 
 void tcg_perf_map_add(TcgCtx *s, const Tb *tb)

@@ -35,6 +35,7 @@ typedef struct Tb {
     const uint8_t *code; /* RX address of the entry */
     uint32_t code_size;
     bool invalid;
+    bool traced; /* never chained: the dispatcher sees each run (exec.c) */
     /* chaining: offset of each goto_tb's patchable jump and of its
      * unchained continuation (backend-defined), the current target */
     uint32_t jmp_insn_off[2];

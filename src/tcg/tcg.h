@@ -112,6 +112,9 @@ typedef struct TcgFrontend {
     void (*translate)(void *env, IrFunc *f, TcgTbDesc *desc);
     /* set env to the state at the start of the insn (insn_start words) */
     void (*restore_state)(void *env, const uint64_t *words);
+    /* optional logging: `-d in_asm` for a new block, `-d cpu` state */
+    void (*log_in_asm)(void *env, const TcgTbDesc *desc, FILE *f);
+    void (*log_cpu)(void *env, FILE *f);
 } TcgFrontend;
 
 typedef enum TcgBackendKind {
@@ -134,6 +137,9 @@ typedef struct TcgConfig {
     void *opaque;
     bool no_opt;   /* skip the optimizer (liveness still runs) */
     bool perf_map; /* write /tmp/perf-PID.map */
+    /* every TB returns to the dispatcher (no chaining, no inline jump
+     * cache), which counts TcgStats.guest_insns exactly */
+    bool count_insns;
 } TcgConfig;
 
 /* counters (tcg_stats_print) */
@@ -156,6 +162,9 @@ typedef struct TcgStats {
     uint64_t exceptions;
     uint64_t ir_ops_in, ir_ops_out; /* before/after the optimizer */
     uint64_t code_bytes;
+    /* TBs translated with count_insns or -d exec/cpu on, run through the
+     * dispatcher: blocks entered and guest insns completed */
+    uint64_t traced_tbs, guest_insns;
 } TcgStats;
 
 typedef struct TcgCtx TcgCtx;

@@ -25,6 +25,8 @@ typedef struct Gen {
     int jcc_to[DT_GEN_MAX_INSNS]; /* target instruction of each branch */
     int jcc_at[DT_GEN_MAX_INSNS];
     unsigned jcc_sz[DT_GEN_MAX_INSNS];
+    bool m32; /* 32- or 16-bit code: no REX, (E)BP is the memory base */
+    bool m16; /* 16-bit code: 66h means 32-bit, [bp + disp8], no 67h */
 } Gen;
 
 /* ModRM operand: a register or memory */
@@ -64,6 +66,10 @@ static void put_le(Gen *g, uint64_t v, unsigned size)
 static unsigned gen_dst(Gen *g)
 {
     unsigned r;
+    if (g->m32) { /* never ESP nor EBP (the memory base) */
+        static const unsigned regs32[] = {0, 1, 2, 3, 6, 7};
+        return regs32[gen_below(g, 6)];
+    }
     do {
         r = gen_below(g, 15);
     } while (r == 4);
@@ -73,7 +79,7 @@ static unsigned gen_dst(Gen *g)
 static unsigned gen_size(Gen *g)
 {
     static const unsigned sizes[] = {1, 2, 4, 8, 4, 8};
-    return sizes[gen_below(g, 6)];
+    return g->m32 ? sizes[gen_below(g, 3)] : sizes[gen_below(g, 6)];
 }
 
 /* LOCK on a read-modify-write memory destination, sometimes */
@@ -92,8 +98,40 @@ static Rm gen_rm(Gen *g, bool allow_mem, bool dst)
         rm.disp = (int8_t)gen_below(g, 256);
         return rm;
     }
-    rm.reg = dst ? gen_dst(g) : gen_below(g, 16);
+    rm.reg = dst ? gen_dst(g) : gen_below(g, g->m32 ? 8 : 16);
     return rm;
+}
+
+/*
+ * 32-bit code (after LOCK and 66h): sometimes 67h, which turns [ebp + disp8]
+ * into the 16-bit form [di + disp8] (a fault below 64 KiB, or a hit); an
+ * ES/SS/DS override (CS is not writable); opcode; ModRM with [ebp + disp8]
+ * or an absolute disp32 (patched like a RIP-relative one).
+ */
+static void enc32(Gen *g, const uint8_t *opc, unsigned nopc, unsigned regf,
+                  Rm rm)
+{
+    if (rm.mem && !rm.rip && !g->m16 && gen_below(g, 24) == 0) {
+        put(g, 0x67);
+    }
+    if (rm.mem && gen_below(g, 8) == 0) {
+        static const uint8_t segs[] = {0x26, 0x36, 0x3e};
+        put(g, segs[gen_below(g, 3)]);
+    }
+    for (unsigned i = 0; i < nopc; i++) {
+        put(g, opc[i]);
+    }
+    if (!rm.mem) {
+        put(g, (uint8_t)(0xc0 | (regf & 7) << 3 | (rm.reg & 7)));
+    } else if (rm.rip) { /* [disp32], 16-bit: [disp16] */
+        put(g, (uint8_t)((g->m16 ? 0x06 : 0x05) | (regf & 7) << 3));
+        g->rip_disp = (int)g->n;
+        g->rip_target = 0x1000 + (uint32_t)(int32_t)rm.disp * 4;
+        put_le(g, 0, g->m16 ? 2 : 4);
+    } else { /* [ebp + disp8], 16-bit: [bp + disp8] */
+        put(g, (uint8_t)((g->m16 ? 0x46 : 0x45) | (regf & 7) << 3));
+        put(g, (uint8_t)rm.disp);
+    }
 }
 
 /*
@@ -107,8 +145,12 @@ static void enc(Gen *g, unsigned size, const uint8_t *opc, unsigned nopc,
         put(g, 0xf0);
         g->lock = false;
     }
-    if (size == 2) {
+    if (g->m16 ? size == 4 : size == 2) {
         put(g, 0x66);
+    }
+    if (g->m32) {
+        enc32(g, opc, nopc, regf, rm);
+        return;
     }
     if (rm.mem && gen_below(g, 6) == 0) {
         put(g, 0x67); /* 32-bit address: the data region is below 4 GiB */
@@ -237,8 +279,8 @@ static void gen_mov(Gen *g)
     default: { /* MOVZX / MOVSX / MOVSXD */
         unsigned k = gen_below(g, 5);
         static const unsigned dsizes[] = {2, 4, 8};
-        unsigned dsize = dsizes[gen_below(g, 3)];
-        if (k == 4) {
+        unsigned dsize = dsizes[gen_below(g, g->m32 ? 2 : 3)];
+        if (k == 4 && !g->m32) {
             enc1(g, 8, 0x63, gen_dst(g), gen_rm(g, true, false));
         } else {
             const uint8_t opc[2] = {
@@ -247,6 +289,25 @@ static void gen_mov(Gen *g)
         }
         break;
     }
+    }
+}
+
+/* 32-bit code: LEA r16/r32 with a 16-bit address (67h): BX/BP/SI/DI sums */
+static void gen_lea16(Gen *g)
+{
+    unsigned mod = gen_below(g, 3), rm = gen_below(g, 8);
+    if (gen_below(g, 2)) {
+        put(g, 0x66);
+    }
+    if (!g->m16) {
+        put(g, 0x67);
+    }
+    put(g, 0x8d);
+    put(g, (uint8_t)(mod << 6 | gen_dst(g) << 3 | rm));
+    if (mod == 1) {
+        put(g, (uint8_t)gen_rand(g));
+    } else if (mod == 2 || rm == 6) {
+        put_le(g, gen_rand(g), 2);
     }
 }
 
@@ -263,7 +324,7 @@ static void gen_stack(Gen *g)
     } else if (k == 2) { /* PUSH imm8 / imm32 */
         bool ib = gen_below(g, 2);
         put(g, ib ? 0x6a : 0x68);
-        put_imm(g, ib ? 1 : 4);
+        put_imm(g, ib ? 1 : g->m16 ? 2 : 4);
     } else if (k == 3) {
         enc(g, 8, (const uint8_t[]){0xff}, 1, 6, gen_rm(g, true, false), true);
     } else if (k == 4) {
@@ -271,9 +332,11 @@ static void gen_stack(Gen *g)
         enc(g, 8, (const uint8_t[]){0x8f}, 1, 0, rm, true);
     } else if (k == 5) { /* CALL +0: pushes the next address */
         put(g, 0xe8);
-        put_le(g, 0, 4);
+        put_le(g, 0, g->m16 ? 2 : 4);
+    } else if (g->m32 && gen_below(g, 3) == 0) {
+        gen_lea16(g);
     } else { /* LEA */
-        unsigned s = 2 + 2 * gen_below(g, 3);
+        unsigned s = 2 + 2 * gen_below(g, g->m32 ? 2 : 3);
         Rm rm = gen_rm(g, true, false);
         rm.mem = true;
         enc1(g, s == 6 ? 8 : s, 0x8d, gen_dst(g), rm);
@@ -297,13 +360,16 @@ static void gen_cond(Gen *g)
         if (gen_below(g, 5) == 0) {
             put(g, 0xeb);
         } else if (gen_below(g, 4) == 0) {
+            if (g->m32 && gen_below(g, 3) == 0) {
+                put(g, 0x67); /* CX in 32-bit code, ECX in 16-bit code */
+            }
             put(g, (uint8_t)(0xe0 + gen_below(g, 4))); /* LOOPcc, JRCXZ */
         } else if (gen_below(g, 3) == 0) {
             put(g, 0x0f);
             put(g, (uint8_t)(0x80 + cc));
             g->jcc_pos = (int)g->n;
-            g->jcc_size = 4;
-            put_le(g, 0, 4);
+            g->jcc_size = g->m16 ? 2 : 4; /* rel16 in 16-bit code */
+            put_le(g, 0, g->jcc_size);
             break;
         } else {
             put(g, (uint8_t)(0x70 + cc));
@@ -358,9 +424,15 @@ static void gen_fault(Gen *g)
         put(g, 0xcc);
         break;
     default: /* mov [rip + 0], al: the code page is read-only */
+        if (g->m16) {
+            /* DS cannot reach the code: UD2 */
+            put(g, 0x0f);
+            put(g, 0x0b);
+            break;
+        }
         put(g, 0x88);
         put(g, 0x05);
-        put_le(g, 0, 4);
+        put_le(g, g->m32 ? DT_CODE_ADDR : 0, 4); /* 32-bit: absolute */
         break;
     }
 }
@@ -370,6 +442,12 @@ static void gen_fault(Gen *g)
 /* lea reg, [r15 + disp8]: a pointer into the data region */
 static void gen_fes_lea(Gen *g, unsigned reg)
 {
+    if (g->m32) { /* lea reg, [ebp + disp8] (16-bit: [bp + disp8]) */
+        put(g, 0x8d);
+        put(g, (uint8_t)((g->m16 ? 0x46 : 0x45) | (reg & 7) << 3));
+        put(g, (uint8_t)gen_below(g, 256));
+        return;
+    }
     put(g, (uint8_t)(0x49 | ((reg & 8) ? 4 : 0)));
     put(g, 0x8d);
     put(g, (uint8_t)(0x47 | (reg & 7) << 3));
@@ -401,10 +479,10 @@ static void gen_fes_string(Gen *g)
     } else if (rep == 2) {
         put(g, 0xf2);
     }
-    if (gen_below(g, 4) == 0) {
+    if (!g->m16 && gen_below(g, g->m32 ? 12 : 4) == 0) {
         put(g, 0x67);
     }
-    if (size == 2) {
+    if (g->m16 ? size == 4 : size == 2) {
         put(g, 0x66);
     }
     if (size == 8) {
@@ -434,7 +512,7 @@ static void gen_fes_xchg(Gen *g)
         rm = gen_rm(g, true, false);
         rm.mem = true;
         rm = gen_lockable(g, rm);
-        size = gen_below(g, 2) ? 8 : 4;
+        size = gen_below(g, 2) && !g->m32 ? 8 : 4;
         enc(g, size, (const uint8_t[]){0x0f, 0xc7}, 2, 1, rm, false);
         break;
     }
@@ -449,12 +527,14 @@ static void gen_fes_misc(Gen *g)
         put(g, one[k]);
     } else if (k == 4) {
         gen_fes_lea(g, 3);
-        if (gen_below(g, 4) == 0) {
+        if (!g->m16 && gen_below(g, 4) == 0) {
             put(g, 0x67);
         }
         put(g, 0xd7);
     } else { /* mov rbp, rsp; enter imm16, imm8; leave */
-        put(g, 0x48);
+        if (!g->m32) {
+            put(g, 0x48);
+        }
         put(g, 0x89);
         put(g, 0xe5);
         put(g, 0xc8);
@@ -807,13 +887,13 @@ static void gen_fea(Gen *g)
 }
 
 /* undefined flags of every instruction of a slot (sanitizers included) */
-static uint32_t gen_fea_undef(const uint8_t *code, size_t len)
+static uint32_t gen_fea_undef(const uint8_t *code, size_t len, X86Mode mode)
 {
     uint32_t mask = 0;
     size_t pos = 0;
     while (pos < len) {
         DecodedInsn d;
-        if (x86_decode(&d, code + pos, len - pos, X86_MODE64) != X86_DEC_OK) {
+        if (x86_decode(&d, code + pos, len - pos, mode) != X86_DEC_OK) {
             break;
         }
         mask |= x86_insn_info(d.id)->flags_u;
@@ -824,12 +904,334 @@ static uint32_t gen_fea_undef(const uint8_t *code, size_t len)
 
 /* ---- end of the muldiv, shift and bits families ---- */
 
+/* ---- misc forms (the misc helper): POPF, PUSH/POP forms, hint NOPs ---- */
+
+/* push imm32 (66: imm16) + popf: a random image without TF and AC */
+static void gen_misc_popf(Gen *g)
+{
+    uint64_t img = gen_rand(g) & ~(uint64_t)(DT_TF | DT_AC);
+    if (gen_below(g, 4) == 0) {
+        put(g, 0x66);
+        put(g, 0x68);
+        put_le(g, img, 2);
+        put(g, 0x66);
+    } else {
+        put(g, 0x68);
+        put_le(g, img, 4);
+    }
+    put(g, 0x9d);
+}
+
+/*
+ * push 0; pop fs/gs (a null selector: base 0 as on the host); push fs/gs
+ * (66h sometimes). The host's FS/GS selectors are null from the start.
+ */
+static void gen_misc_fs_gs(Gen *g)
+{
+    bool gs = gen_below(g, 2);
+    put(g, 0x6a);
+    put(g, 0x00);
+    put(g, 0x0f);
+    put(g, gs ? 0xa9 : 0xa1);
+    if (gen_below(g, 3) == 0) {
+        put(g, 0x66);
+    }
+    put(g, 0x0f);
+    put(g, gs ? 0xa8 : 0xa0);
+}
+
+/* 66h stack forms: push imm8/imm16, push/pop word r/m, pop [rsp+disp8] */
+static void gen_misc_push_pop(Gen *g)
+{
+    switch (gen_below(g, 6)) {
+    case 5:
+        gen_misc_fs_gs(g);
+        break;
+    case 0:
+        put(g, 0x66);
+        put(g, 0x6a);
+        put_imm(g, 1);
+        break;
+    case 1:
+        put(g, 0x66);
+        put(g, 0x68);
+        put_imm(g, 2);
+        break;
+    case 2:
+        enc(g, 2, (const uint8_t[]){0xff}, 1, 6, gen_rm(g, true, false), true);
+        break;
+    case 3:
+        enc(g, 2, (const uint8_t[]){0x8f}, 1, 0, gen_rm(g, true, true), true);
+        break;
+    default: { /* pop [rsp + disp8] (66h sometimes): RSP moves first */
+        bool w = gen_below(g, 3) == 0;
+        if (w) {
+            put(g, 0x66);
+        }
+        put(g, 0x8f);
+        put(g, 0x44);
+        put(g, 0x24);
+        put(g, (uint8_t)(gen_below(g, 16) * (w ? 2 : 8)));
+        break;
+    }
+    }
+}
+
+/* a memory ModRM with any base/index/disp (SIB, RIP-relative, disp32) */
+static void gen_misc_any_mem(Gen *g, unsigned regf)
+{
+    unsigned mod = gen_below(g, 3), rm = gen_below(g, 8);
+    unsigned sib_base = 0;
+    put(g, (uint8_t)(mod << 6 | (regf & 7) << 3 | rm));
+    if (rm == 4) {
+        unsigned sib = gen_below(g, 256);
+        sib_base = sib & 7;
+        put(g, (uint8_t)sib);
+    }
+    if (mod == 1) {
+        put(g, (uint8_t)gen_below(g, 256));
+    } else if (mod == 2 ||
+               (mod == 0 && (rm == 5 || (rm == 4 && sib_base == 5)))) {
+        put_le(g, gen_rand(g), 4);
+    }
+}
+
+/*
+ * NOP and hint forms never touch memory, whatever the address: 0F 1F /r,
+ * 0F 18 /0-7, 0F 19-0F 1D /r, 0F 1E /r (no F3), PREFETCHW, PAUSE.
+ */
+static void gen_misc_hint(Gen *g)
+{
+    static const uint8_t ops[] = {0x1f, 0x18, 0x19, 0x1a, 0x1b,
+                                  0x1c, 0x1d, 0x1e, 0x0d};
+    if (gen_below(g, 8) == 0) {
+        put(g, 0xf3);
+        put(g, 0x90);
+        return;
+    }
+    uint8_t op = ops[gen_below(g, ARRAY_LEN(ops))];
+    if (op != 0x0d && gen_below(g, 3) == 0) {
+        put(g, 0x66);
+    }
+    if (gen_below(g, 2)) {
+        put(g, (uint8_t)(0x40 | gen_below(g, 16)));
+    }
+    put(g, 0x0f);
+    put(g, op);
+    gen_misc_any_mem(g, op == 0x0d ? 1 : gen_below(g, 8));
+}
+
+/* MOVSXD without REX.W (a 32-bit move) or with 66h (16-bit) */
+static void gen_misc_movsxd(Gen *g)
+{
+    unsigned size = gen_below(g, 2) ? 4 : 2;
+    enc1(g, size, 0x63, gen_dst(g), gen_rm(g, true, false));
+}
+
+/* rarely: UD0 UD1 INT1 HLT CLI STI (all raise at CPL 3) */
+static void gen_misc_fault(Gen *g)
+{
+    static const uint8_t one[] = {0xf1, 0xf4, 0xfa, 0xfb};
+    unsigned k = gen_below(g, 6);
+    if (k < 4) {
+        put(g, one[k]);
+        return;
+    }
+    put(g, 0x0f);
+    put(g, k == 4 ? 0xb9 : 0xff);
+    put(g, (uint8_t)(0xc0 | gen_below(g, 64))); /* register form */
+}
+
+static void gen_misc_forms(Gen *g)
+{
+    switch (gen_below(g, 20)) {
+    case 0:
+        gen_misc_fault(g);
+        break;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+        gen_misc_popf(g);
+        break;
+    case 5:
+    case 6:
+        if (gen_below(g, 2)) {
+            put(g, 0x9c); /* pushf (66h sometimes); pop a GPR */
+        } else {
+            put(g, 0x66);
+            put(g, 0x9c);
+            put(g, 0x66);
+        }
+        put(g, (uint8_t)(0x58 + gen_below(g, 4)));
+        break;
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 11:
+        gen_misc_push_pop(g);
+        break;
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+        gen_misc_hint(g);
+        break;
+    default:
+        gen_misc_movsxd(g);
+        break;
+    }
+}
+
+/* ---- end of misc forms ---- */
+
+/* ---- 32-bit code (the modes helper): legacy-only instructions ---- */
+
+/* PUSHA (and POPA right after it), 66h sometimes */
+static void gen32_pusha(Gen *g)
+{
+    bool o16 = gen_below(g, 3) == 0;
+    if (o16) {
+        put(g, 0x66);
+    }
+    put(g, 0x60);
+    if (gen_below(g, 2)) {
+        if (o16) {
+            put(g, 0x66);
+        }
+        put(g, 0x61);
+    }
+}
+
+/*
+ * The flag sanitizer of fea_pushf_mask in 32- or 16-bit code: PUSHF, then
+ * AND [esp], ~undef (16-bit code: 67h for the [esp] form, word default).
+ */
+static void gen32_flag_mask(Gen *g, uint32_t undef)
+{
+    if (!g->m16) {
+        fea_pushf_mask(g, undef);
+        return;
+    }
+    put(g, 0x9c);
+    put(g, 0x67);
+    put(g, 0x81);
+    put(g, 0x24);
+    put(g, 0x24);
+    put_le(g, ~undef & 0xffff, 2);
+}
+
+/* DAA DAS AAA AAS AAM AAD, often on a fresh AL, then the flag sanitizer */
+static void gen32_bcd(Gen *g)
+{
+    static const uint8_t ops[] = {0x27, 0x2f, 0x37, 0x3f, 0xd4, 0xd5};
+    static const uint32_t undef[] = {XF_OF,
+                                     XF_OF,
+                                     XF_OF | XF_SF | XF_ZF | XF_PF,
+                                     XF_OF | XF_SF | XF_ZF | XF_PF,
+                                     XF_OF | XF_AF | XF_CF,
+                                     XF_OF | XF_AF | XF_CF};
+    unsigned k = gen_below(g, 6);
+    if (gen_below(g, 2)) {
+        put(g, 0xb0); /* mov al, imm8 */
+        put(g, (uint8_t)gen_rand(g));
+    }
+    put(g, ops[k]);
+    if (k >= 4) { /* AAM 0 raises #DE */
+        put(g, gen_below(g, 16) ? (uint8_t)(1 + gen_below(g, 255)) : 0);
+    }
+    gen32_flag_mask(g, undef[k]);
+}
+
+static void gen32_legacy(Gen *g)
+{
+    switch (gen_below(g, 8)) {
+    case 0:
+    case 1: { /* INC/DEC 40-4F */
+        unsigned r = gen_dst(g);
+        if (gen_below(g, 3) == 0) {
+            put(g, 0x66);
+        }
+        put(g, (uint8_t)(0x40 + 8 * gen_below(g, 2) + r));
+        break;
+    }
+    case 2:
+        if (gen_below(g, 2)) {
+            gen32_pusha(g);
+            break;
+        }
+        if (gen_below(g, 3) == 0) { /* PUSH ES/CS/SS/DS: the selector */
+            put(g, 0x66);
+        }
+        put(g, (uint8_t)(0x06 + 8 * gen_below(g, 4)));
+        break;
+    case 3: { /* BOUND r, m (memory only) */
+        Rm rm = gen_rm(g, true, false);
+        rm.mem = true;
+        enc1(g, gen_below(g, 3) ? 4 : 2, 0x62, gen_below(g, 8), rm);
+        break;
+    }
+    case 4:
+        if (gen_below(g, 4) == 0) {
+            put(g, 0xce); /* INTO */
+            break;
+        }
+        /* fall through */
+    default:
+        gen32_bcd(g);
+        break;
+    }
+}
+
+/* 32-bit code: the generators that know it, and the legacy block */
+static void gen_one32(Gen *g)
+{
+    if (gen_below(g, 50) == 0) {
+        gen_fault(g);
+        return;
+    }
+    switch (gen_below(g, 10)) {
+    case 0:
+    case 1:
+        gen_alu(g);
+        break;
+    case 2:
+        gen_test_unary(g);
+        break;
+    case 3:
+        gen_mov(g);
+        break;
+    case 4:
+        gen_stack(g);
+        break;
+    case 5:
+        gen_cond(g);
+        break;
+    case 6:
+        gen_misc(g);
+        break;
+    case 7:
+        gen_fes(g);
+        break;
+    default:
+        gen32_legacy(g);
+        break;
+    }
+}
+
+/* ---- end of 32-bit code ---- */
+
 static void gen_one(Gen *g)
 {
     g->n = 0;
     g->lock = false;
     g->rip_disp = -1;
     g->jcc_pos = -1;
+    if (g->m32) {
+        gen_one32(g);
+        return;
+    }
     if (gen_below(g, 50) == 0) {
         gen_fault(g);
         return;
@@ -840,6 +1242,10 @@ static void gen_one(Gen *g)
     }
     if (gen_below(g, 6) == 0) {
         gen_fea(g); /* muldiv, shift and bits families */
+        return;
+    }
+    if (gen_below(g, 12) == 0) {
+        gen_misc_forms(g); /* POPF, PUSH/POP forms, hint NOPs */
         return;
     }
     switch (gen_below(g, 7)) {
@@ -873,7 +1279,12 @@ static void gen_patch_rip(Gen *g, uint64_t start)
     }
     uint64_t next = DT_CODE_ADDR + start + g->n;
     uint64_t target = DT_DATA_ADDR + g->rip_target;
-    uint32_t disp = (uint32_t)(target - next);
+    uint32_t disp = (uint32_t)(g->m32 ? target : target - next);
+    if (g->m16) { /* DS-relative offset */
+        disp = g->rip_target;
+        memcpy(g->b + g->rip_disp, &disp, 2);
+        return;
+    }
     memcpy(g->b + g->rip_disp, &disp, 4);
 }
 
@@ -888,7 +1299,7 @@ static void gen_patch_branches(Gen *g)
         unsigned to = i + 1 + gen_below(g, 4);
         to = to > s->ninsns ? s->ninsns : to;
         int64_t rel = (int64_t)s->off[to] - (int64_t)s->off[i + 1];
-        if (g->jcc_sz[i] == 1 && rel > 127) {
+        if ((g->jcc_sz[i] == 1 && rel > 127) || g->jcc_sz[i] == 0) {
             rel = 0;
         }
         uint32_t v = (uint32_t)rel;
@@ -896,19 +1307,32 @@ static void gen_patch_branches(Gen *g)
     }
 }
 
-static void gen_state(uint64_t seed, DtCase *c)
+static void gen_state(uint64_t seed, DtCase *c, const Gen *g)
 {
     dt_state_random(&c->init, seed);
     c->init.gpr[DT_RSP] = DT_GEN_STACK;
-    c->init.gpr[DT_R15] = DT_GEN_BASE;
+    c->init.gpr[g->m32 ? DT_RBP : DT_R15] = DT_GEN_BASE;
+    if (g->m16) { /* offsets in the data segment */
+        c->init.gpr[DT_RSP] -= DT_DATA_ADDR;
+        c->init.gpr[DT_RBP] -= DT_DATA_ADDR;
+    }
     c->init.rflags &= DT_FLAGS_STATUS;
 }
 
 void dt_gen_case(uint64_t seed, unsigned n, DtGenSeq *seq, DtCase *c)
 {
+    dt_gen_case_mode(seed, n, DT_MODE64, seq, c);
+}
+
+void dt_gen_case_mode(uint64_t seed, unsigned n, unsigned mode, DtGenSeq *seq,
+                      DtCase *c)
+{
     static Gen g;
     memset(&g, 0, sizeof(g));
     memset(seq, 0, sizeof(*seq));
+    g.m16 = mode == DT_MODE16;
+    g.m32 = mode == DT_MODE32 || g.m16;
+    seq->mode = g.m16 ? DT_MODE16 : g.m32 ? DT_MODE32 : DT_MODE64;
     g.rng = seed * 0x2545f4914f6cdd1dull + 1;
     g.seq = seq;
     n = n > DT_GEN_MAX_INSNS ? DT_GEN_MAX_INSNS : n;
@@ -925,9 +1349,17 @@ void dt_gen_case(uint64_t seed, unsigned n, DtGenSeq *seq, DtCase *c)
     seq->off[n] = (uint32_t)seq->len;
     gen_patch_branches(&g);
     memset(c, 0, sizeof(*c));
-    gen_state(seed, c);
+    gen_state(seed, c, &g);
+    c->mode = seq->mode;
     c->code = seq->code;
     c->len = seq->len;
+}
+
+X86Mode dt_gen_xmode(const DtGenSeq *seq)
+{
+    return seq->mode == DT_MODE32   ? X86_MODE32
+           : seq->mode == DT_MODE16 ? X86_MODE16
+                                    : X86_MODE64;
 }
 
 uint32_t dt_gen_undef_flags(const DtGenSeq *seq)
@@ -936,16 +1368,16 @@ uint32_t dt_gen_undef_flags(const DtGenSeq *seq)
     for (unsigned i = 0; i < seq->ninsns; i++) {
         DecodedInsn d;
         size_t len = seq->off[i + 1] - seq->off[i];
-        if (x86_decode(&d, seq->code + seq->off[i], len, X86_MODE64) ==
+        if (x86_decode(&d, seq->code + seq->off[i], len, dt_gen_xmode(seq)) ==
             X86_DEC_OK) {
             mask |= x86_insn_info(d.id)->flags_u;
         }
-        mask |= gen_fea_undef(seq->code + seq->off[i], len);
+        mask |= gen_fea_undef(seq->code + seq->off[i], len, dt_gen_xmode(seq));
     }
     return mask;
 }
 
 void dt_gen_print(const DtGenSeq *seq, FILE *f)
 {
-    disas_print(f, seq->code, seq->len, DT_CODE_ADDR, X86_MODE64);
+    disas_print(f, seq->code, seq->len, DT_CODE_ADDR, dt_gen_xmode(seq));
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cpu/decode.h"
 #include "native.h"
 
 #define DT_GEN_MAX_INSNS 64
@@ -24,10 +25,22 @@ typedef struct DtGenSeq {
     size_t len;
     unsigned ninsns;
     uint32_t off[DT_GEN_MAX_INSNS + 1]; /* instruction starts, then end */
+    unsigned mode;                      /* DT_MODE64 or DT_MODE32 */
 } DtGenSeq;
 
 /* a reproducible sequence of n instructions and its initial state */
 void dt_gen_case(uint64_t seed, unsigned n, DtGenSeq *seq, DtCase *c);
+/*
+ * The same for a mode: DT_MODE32 emits 32-bit code (no REX; EBP is the
+ * memory base; 66h/67h forms incl. 16-bit addressing; the legacy-only
+ * instructions INC/DEC 40-4F, PUSHA/POPA, DAA..AAD, INTO, BOUND),
+ * DT_MODE16 the same as 16-bit code (BP the base, offsets in the data
+ * segment, 66h for 32-bit operands, no 67h).
+ */
+void dt_gen_case_mode(uint64_t seed, unsigned n, unsigned mode, DtGenSeq *seq,
+                      DtCase *c);
+/* the decoder mode of a sequence */
+X86Mode dt_gen_xmode(const DtGenSeq *seq);
 /* the flags the sequence leaves undefined (x86_insn_info flags_u) */
 uint32_t dt_gen_undef_flags(const DtGenSeq *seq);
 /* disassembly, one instruction per line */

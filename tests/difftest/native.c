@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <asm/ldt.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -88,6 +89,106 @@ __asm__(".text\n"
         "    .quad 0x20000000\n"
         ".size dt_enter, . - dt_enter\n");
 _Static_assert(DT_CODE_ADDR == 0x20000000, "dt_enter_target above");
+
+/*
+ * dt_enter32: the same, into 32-bit code. DS and ES are null in a 64-bit
+ * process, so they get the flat user data selector first (SS already has
+ * it); then a far jump through memory (m16:32) to 0x23:DT_CODE_ADDR.
+ */
+void dt_enter32(const DtEntry *e) __attribute__((noreturn));
+__asm__(".text\n"
+        ".globl dt_enter32\n"
+        ".hidden dt_enter32\n"
+        ".type dt_enter32, @function\n"
+        "dt_enter32:\n"
+        "    movl $0x2b, %eax\n"
+        "    movl %eax, %ds\n"
+        "    movl %eax, %es\n"
+        "    pushq 128(%rdi)\n"
+        "    popfq\n"
+        "    movq 0(%rdi), %rax\n"
+        "    movq 8(%rdi), %rcx\n"
+        "    movq 16(%rdi), %rdx\n"
+        "    movq 24(%rdi), %rbx\n"
+        "    movq 40(%rdi), %rbp\n"
+        "    movq 48(%rdi), %rsi\n"
+        "    movq 64(%rdi), %r8\n"
+        "    movq 72(%rdi), %r9\n"
+        "    movq 80(%rdi), %r10\n"
+        "    movq 88(%rdi), %r11\n"
+        "    movq 96(%rdi), %r12\n"
+        "    movq 104(%rdi), %r13\n"
+        "    movq 112(%rdi), %r14\n"
+        "    movq 120(%rdi), %r15\n"
+        "    movq 32(%rdi), %rsp\n"
+        "    movq 56(%rdi), %rdi\n"
+        "    ljmpl *dt_enter32_target(%rip)\n"
+        "    .p2align 3\n"
+        "dt_enter32_target:\n"
+        "    .long 0x20000000\n"
+        "    .word 0x23\n"
+        ".size dt_enter32, . - dt_enter32\n");
+_Static_assert(DT_USER32_CS == 0x23 && DT_USER_DS == 0x2b, "dt_enter32");
+
+/* dt_enter16: DS/ES/SS from the LDT, then 0x07:0 (16-bit code) */
+void dt_enter16(const DtEntry *e) __attribute__((noreturn));
+__asm__(".text\n"
+        ".globl dt_enter16\n"
+        ".hidden dt_enter16\n"
+        ".type dt_enter16, @function\n"
+        "dt_enter16:\n"
+        "    movl $0x0f, %eax\n"
+        "    movl %eax, %ds\n"
+        "    movl %eax, %es\n"
+        "    movl %eax, %ss\n"
+        "    pushq 128(%rdi)\n"
+        "    popfq\n"
+        "    movq 0(%rdi), %rax\n"
+        "    movq 8(%rdi), %rcx\n"
+        "    movq 16(%rdi), %rdx\n"
+        "    movq 24(%rdi), %rbx\n"
+        "    movq 40(%rdi), %rbp\n"
+        "    movq 48(%rdi), %rsi\n"
+        "    movq 64(%rdi), %r8\n"
+        "    movq 72(%rdi), %r9\n"
+        "    movq 80(%rdi), %r10\n"
+        "    movq 88(%rdi), %r11\n"
+        "    movq 96(%rdi), %r12\n"
+        "    movq 104(%rdi), %r13\n"
+        "    movq 112(%rdi), %r14\n"
+        "    movq 120(%rdi), %r15\n"
+        "    movq 32(%rdi), %rsp\n"
+        "    movq 56(%rdi), %rdi\n"
+        "    ljmpl *dt_enter16_target(%rip)\n"
+        "    .p2align 3\n"
+        "dt_enter16_target:\n"
+        "    .long 0\n"
+        "    .word 0x07\n"
+        ".size dt_enter16, . - dt_enter16\n");
+_Static_assert(DT_LDT_CS16 == 0x07 && DT_LDT_DS16 == 0x0f, "dt_enter16");
+
+/* the LDT of a 16-bit run: entry 0 code at DT_CODE_ADDR, 1 data */
+static int dt_child_ldt(void)
+{
+    struct user_desc d[2] = {
+        {.entry_number = 0,
+         .base_addr = DT_CODE_ADDR,
+         .limit = 0xffff,
+         .contents = MODIFY_LDT_CONTENTS_CODE,
+         .useable = 1},
+        {.entry_number = 1,
+         .base_addr = DT_DATA_ADDR,
+         .limit = 0xffff,
+         .contents = MODIFY_LDT_CONTENTS_DATA,
+         .useable = 1},
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        if (syscall(SYS_modify_ldt, 1, &d[i], sizeof(d[i])) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* ---- the child ---- */
 
@@ -226,6 +327,15 @@ static int dt_child_map(const DtCase *c, int fd)
     if (c->len) {
         memcpy(code, c->code, c->len);
     }
+    if (c->mode == 0 || c->mode == DT_MODE64) { /* best effort */
+        uint8_t *hi =
+            mmap((void *)DT_CODE_HIGH, 4096, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (hi == (void *)DT_CODE_HIGH) {
+            memcpy(hi, code, 4096);
+            mprotect(hi, 4096, PROT_READ | PROT_EXEC);
+        }
+    }
     return mprotect(code, DT_CODE_SIZE, PROT_READ | PROT_EXEC);
 }
 
@@ -249,9 +359,15 @@ static int dt_child_limits(unsigned timeout_ms)
  * function is not instrumented.
  */
 __attribute__((no_sanitize("address", "undefined"), noinline)) static void
-dt_child_go(const DtEntry *e)
+dt_child_go(const DtEntry *e, unsigned mode)
 {
     if (syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT) == 0) {
+        if (mode == DT_MODE32) {
+            dt_enter32(e);
+        }
+        if (mode == DT_MODE16) {
+            dt_enter16(e);
+        }
         dt_enter(e);
     }
 }
@@ -265,8 +381,9 @@ static void dt_child(const DtCase *c, int fd, DtShared *shared,
     e.rflags = (c->init.rflags & DT_FLAGS_USER) | 0x2 | DT_IF;
     errno = 0;
     if (dt_child_map(c, fd) == 0 && dt_child_handlers() == 0 &&
+        (c->mode != DT_MODE16 || dt_child_ldt() == 0) &&
         dt_child_limits(timeout_ms) == 0) {
-        dt_child_go(&e);
+        dt_child_go(&e, c->mode);
     }
     shared->setup_errno = errno ? errno : EINVAL;
     dt_sys_exit(1);
@@ -274,12 +391,13 @@ static void dt_child(const DtCase *c, int fd, DtShared *shared,
 
 /* ---- the parent ---- */
 
-static DtException dt_classify(const DtShared *s, size_t len)
+static DtException dt_classify(const DtShared *s, size_t len, unsigned mode)
 {
+    uint64_t base = mode == DT_MODE16 ? 0 : DT_CODE_ADDR; /* CS-relative */
     if (s->trapno == -1) {
         return DT_EXC_TIMEOUT;
     }
-    if (s->trapno == 3 && s->rip == DT_CODE_ADDR + len + 1) {
+    if (s->trapno == 3 && s->rip == base + len + 1) {
         return DT_EXC_NONE; /* the int3 terminator */
     }
     return dt_exc_from_vector(s->trapno);
@@ -294,7 +412,12 @@ static void dt_collect(const DtCase *c, const DtShared *s, const uint8_t *data,
     memcpy(out->final.data, data, DT_DATA_SIZE);
     out->signal = s->signo;
     out->trapno = s->trapno;
-    out->exception = dt_classify(s, c->len);
+    out->exception = dt_classify(s, c->len, c->mode);
+    if (c->mode == DT_MODE32 || c->mode == DT_MODE16) {
+        for (unsigned i = 0; i < DT_NREGS; i++) {
+            out->final.gpr[i] &= 0xffffffffu;
+        }
+    }
     if (out->exception == DT_EXC_NONE) {
         out->final.rip -= 1; /* report the terminator's address */
     }

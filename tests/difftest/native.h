@@ -8,7 +8,9 @@
  * mapped at DT_DATA_ADDR (shared with the parent, so writes come back), and
  * a small trampoline loads the 16 GPRs and RFLAGS. The run ends at the
  * terminator, at the first exception (signal handlers on an alternate stack
- * read the ucontext), or at a wall-clock timeout.
+ * read the ucontext), or at a wall-clock timeout. A case may also run as
+ * 32-bit code: the trampoline far-jumps to the compatibility-mode code
+ * segment, and the signal handler runs in 64-bit mode as usual.
  */
 #ifndef XLAT_DIFFTEST_NATIVE_H
 #define XLAT_DIFFTEST_NATIVE_H
@@ -22,6 +24,12 @@
 #define DT_CODE_ADDR 0x20000000ull
 #define DT_CODE_SIZE (4 * 4096)
 #define DT_CODE_MAX (DT_CODE_SIZE - 1) /* room for the terminator */
+/*
+ * 64-bit mode: the first code page is also mapped at the last user page
+ * below the canonical boundary (if the host lets the child map it), so a
+ * direct branch there can target a non-canonical address.
+ */
+#define DT_CODE_HIGH 0x7fffffffe000ull
 #define DT_TIMEOUT_MS_DEFAULT 1000
 
 /* RFLAGS bits */
@@ -73,11 +81,40 @@ typedef struct DtState {
     uint8_t data[DT_DATA_SIZE]; /* the region at DT_DATA_ADDR */
 } DtState;
 
+/* DtCase.mode: the code's mode (0 means 64) */
+#define DT_MODE64 64
+#define DT_MODE32 32 /* compatibility mode, CS = __USER32_CS (0x23) */
+/*
+ * 16-bit protected-mode code from the LDT (modify_ldt): CS base DT_CODE_ADDR,
+ * DS/ES/SS base DT_DATA_ADDR, limits 0xffff, SS.B = 0. RIP, RSP and every
+ * address operand are offsets in those segments; #PF addresses are linear.
+ */
+#define DT_MODE16 16
+#define DT_LDT_CS16 0x07 /* LDT entry 0, RPL 3 */
+#define DT_LDT_DS16 0x0f /* LDT entry 1, RPL 3 */
+/*
+ * Real mode, xlat only (the host cannot run it): CS = 0x2000, DS = ES = SS =
+ * 0x1000, so CS:0 and DS:0 are the physical pages behind the code and the
+ * data region of the other modes; RIP/RSP/addresses are offsets.
+ */
+#define DT_MODE_REAL 1
+#define DT_REAL_CS 0x2000
+#define DT_REAL_DS 0x1000
+#define DT_USER32_CS 0x23
+#define DT_USER_DS 0x2b
+
 typedef struct DtCase {
     const uint8_t *code;
     size_t len; /* at most DT_CODE_MAX */
     DtState init;
     unsigned timeout_ms; /* 0: DT_TIMEOUT_MS_DEFAULT */
+    /*
+     * DT_MODE32: the code runs as 32-bit code (flat DS/ES/SS = __USER_DS,
+     * base 0); DT_MODE16 as 16-bit code (see above). The GPRs of the result
+     * hold their low 32 bits only: the upper halves are undefined across
+     * the mode switch.
+     */
+    unsigned mode;
 } DtCase;
 
 typedef enum DtException {

@@ -50,8 +50,22 @@ static void xr_map_region(XrMachine *m, uint64_t va, uint64_t pa, uint64_t pt,
     }
 }
 
+/* DT_CODE_HIGH -> the first code page (PML4 255, PDPT 511, PD 511) */
+#define XR_PDPT_HI 0x6000ull
+#define XR_PD_HI 0x7000ull
+#define XR_PT_HI 0x8000ull
+static void xr_page_tables_high(XrMachine *m)
+{
+    uint64_t va = DT_CODE_HIGH, dir = XR_P | XR_RW | XR_US;
+    xr_st64(m, XR_PML4 + 8 * ((va >> 39) & 511), XR_PDPT_HI | dir);
+    xr_st64(m, XR_PDPT_HI + 8 * ((va >> 30) & 511), XR_PD_HI | dir);
+    xr_st64(m, XR_PD_HI + 8 * ((va >> 21) & 511), XR_PT_HI | dir);
+    xr_st64(m, XR_PT_HI + 8 * ((va >> 12) & 511), XR_CODE_PHYS | XR_P | XR_US);
+}
+
 static void xr_page_tables(XrMachine *m)
 {
+    xr_page_tables_high(m);
     xr_st64(m, XR_PML4, XR_PDPT | XR_P | XR_RW | XR_US);
     xr_st64(m, XR_PDPT, XR_PD | XR_P | XR_RW | XR_US);
     xr_map_region(m, DT_DATA_ADDR, XR_DATA_PHYS, XR_PT_DATA, DT_DATA_SIZE,
@@ -60,9 +74,37 @@ static void xr_page_tables(XrMachine *m)
                   XR_P | XR_US);
 }
 
-/* long mode, CPL 3: CS 64-bit code, SS/DS/ES flat data, all DPL 3 */
-static void xr_cpu_mode(CpuX86 *env)
+/*
+ * Long mode, CPL 3: CS 64-bit code (or, for DT_MODE32, 32-bit code in
+ * compatibility mode: selector 0x23, D = 1, L = 0), SS/DS/ES flat data,
+ * all DPL 3.
+ */
+_Static_assert(((uint64_t)DT_REAL_DS << 4) == XR_DATA_PHYS &&
+                   ((uint64_t)DT_REAL_CS << 4) == XR_CODE_PHYS,
+               "real-mode segments over the code and data pages");
+
+/* real mode: no paging, CS:0 = the code page, DS:0 = the data page */
+static void xr_cpu_real(CpuX86 *env)
 {
+    uint32_t data = SEG_AR_P | SEG_AR_S | 0x3u;
+    env->cr[0] = CR0_ET | CR0_NE;
+    env->efer = 0;
+    for (int i = 0; i < CPU_NB_SEGS; i++) {
+        cpu_seg_set(env, i, DT_REAL_DS, (uint64_t)DT_REAL_DS << 4, 0xffff,
+                    data);
+    }
+    cpu_seg_set(env, R_CS, DT_REAL_CS, (uint64_t)DT_REAL_CS << 4, 0xffff,
+                SEG_AR_P | SEG_AR_S | 0xbu);
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+static void xr_cpu_mode(CpuX86 *env, unsigned mode)
+{
+    if (mode == DT_MODE_REAL) {
+        xr_cpu_real(env);
+        return;
+    }
     uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
     uint32_t data = SEG_AR_P | SEG_AR_S | dpl3 | 0x3u | SEG_AR_DB | SEG_AR_G;
     env->cr[0] = CR0_PE | CR0_PG | CR0_WP | CR0_ET | CR0_NE;
@@ -72,13 +114,27 @@ static void xr_cpu_mode(CpuX86 *env)
     for (int i = 0; i < CPU_NB_SEGS; i++) {
         cpu_seg_set(env, i, 0x2b, 0, 0xffffffff, data);
     }
-    cpu_seg_set(env, R_CS, 0x33, 0, 0xffffffff,
-                SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_L | SEG_AR_G);
+    if (mode == DT_MODE16) { /* the host's LDT segments (native.h) */
+        uint32_t d16 = SEG_AR_P | SEG_AR_S | dpl3 | 0x3u;
+        for (int i = 0; i < CPU_NB_SEGS; i++) {
+            if (i != R_FS && i != R_GS) {
+                cpu_seg_set(env, i, DT_LDT_DS16, DT_DATA_ADDR, 0xffff, d16);
+            }
+        }
+        cpu_seg_set(env, R_CS, DT_LDT_CS16, DT_CODE_ADDR, 0xffff,
+                    SEG_AR_P | SEG_AR_S | dpl3 | 0xbu);
+    } else if (mode == DT_MODE32) {
+        cpu_seg_set(env, R_CS, DT_USER32_CS, 0, 0xffffffff,
+                    SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_DB | SEG_AR_G);
+    } else {
+        cpu_seg_set(env, R_CS, 0x33, 0, 0xffffffff,
+                    SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_L | SEG_AR_G);
+    }
     cpu_update_hflags(env);
     tlb_flush(env);
 }
 
-static void xr_new(XrMachine *m, TcgBackendKind backend)
+static void xr_new(XrMachine *m, TcgBackendKind backend, unsigned mode)
 {
     m->root = mr_new_container("sys", 1ull << 40);
     m->ram = mr_new_ram("ram", XR_RAM_SIZE);
@@ -87,7 +143,7 @@ static void xr_new(XrMachine *m, TcgBackendKind backend)
     m->mem = mr_ram_ptr(m->ram);
     xr_page_tables(m);
     m->env = cpu_x86_new(m->as);
-    xr_cpu_mode(m->env);
+    xr_cpu_mode(m->env, mode);
     m->tcg = cpu_tcg_new(backend, XR_CODE_SIZE);
     cpu_exec_attach(m->env, m->tcg);
 }
@@ -105,7 +161,8 @@ static void xr_load(XrMachine *m, const DtCase *c)
 {
     CpuX86 *env = m->env;
     memcpy(env->regs, c->init.gpr, sizeof(env->regs));
-    env->rip = DT_CODE_ADDR;
+    bool cs_rel = c->mode == DT_MODE16 || c->mode == DT_MODE_REAL;
+    env->rip = cs_rel ? 0 : DT_CODE_ADDR; /* CS-relative */
     /* user mode runs with IF set, as the host's does */
     cpu_load_eflags(env, c->init.rflags | EFL_IF, DT_FLAGS_USER | EFL_IF);
     memcpy(m->mem + XR_DATA_PHYS, c->init.data, DT_DATA_SIZE);
@@ -119,11 +176,18 @@ static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
     memset(out, 0, sizeof(*out));
     memcpy(out->final.gpr, env->regs, sizeof(out->final.gpr));
     out->final.rip = env->rip;
+    if (c->mode == DT_MODE32 || c->mode == DT_MODE16) { /* host: undef */
+        for (unsigned i = 0; i < DT_NREGS; i++) {
+            out->final.gpr[i] &= 0xffffffffu;
+        }
+    }
     out->final.rflags = cpu_compute_eflags(env) & DT_FLAGS_USER;
     memcpy(out->final.data, m->mem + XR_DATA_PHYS, DT_DATA_SIZE);
     out->trapno = env->exception_index;
     out->exception = dt_exc_from_vector(env->exception_index);
-    if (out->exception == DT_EXC_BP && env->rip == DT_CODE_ADDR + c->len + 1) {
+    bool cs_rel = c->mode == DT_MODE16 || c->mode == DT_MODE_REAL;
+    uint64_t base = cs_rel ? 0 : DT_CODE_ADDR;
+    if (out->exception == DT_EXC_BP && env->rip == base + c->len + 1) {
         out->exception = DT_EXC_NONE;
         out->final.rip -= 1;
         out->trapno = -1;
@@ -176,7 +240,7 @@ int dt_xlat_run(const DtCase *c, TcgBackendKind backend, DtResult *out)
         return -1;
     }
     XrMachine m;
-    xr_new(&m, backend);
+    xr_new(&m, backend, c->mode);
     xr_load(&m, c);
     bool done =
         xr_exec(&m, c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT);

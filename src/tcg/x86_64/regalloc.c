@@ -262,66 +262,148 @@ void ra_sync_globals(RegAlloc *ra, bool pinned)
     }
 }
 
-/* a local's value to its slot (registers and immediates) */
-static void ra_flush_local(RegAlloc *ra, RaTemp *T)
+/* IMM locals to their slots (mov [rsp + off], imm: flags untouched) */
+void ra_normalize(RegAlloc *ra)
 {
-    if (T->loc == RA_REG) {
-        if (T->dirty) {
-            ra_store(ra, T, T->reg);
+    for (int t = 0; t < ra->ntemps; t++) {
+        RaTemp *T = &ra->temps[t];
+        int32_t off;
+        if (T->kind != RA_LOCAL || T->loc != RA_IMM) {
+            continue;
         }
-        ra->owner[T->reg] = -1;
-    } else if (T->loc == RA_IMM) {
-        int32_t off = ra_slot(ra, T);
+        off = ra_slot(ra, T);
         if (!T->is64 || (int64_t)T->val == (int32_t)T->val) {
             x64_sti(ra->a, ra_size(T), X64_RSP, off, (int32_t)T->val);
         } else {
             x64_movi(ra->a, RA_SCRATCH, T->val);
             x64_st(ra->a, X64_S64, RA_SCRATCH, X64_RSP, off);
         }
-    } else {
-        return;
+        T->loc = RA_MEM;
+        T->dirty = false;
     }
-    T->loc = RA_MEM;
-    T->dirty = false;
 }
 
-void ra_flush_all(RegAlloc *ra)
+void ra_snapshot(const RegAlloc *ra, RaSnap *s)
 {
     for (int t = 0; t < ra->ntemps; t++) {
-        RaTemp *T = &ra->temps[t];
-        if (T->kind == RA_LOCAL) {
-            ra_flush_local(ra, T);
-        } else if (T->kind == RA_GLOBAL && T->loc == RA_REG) {
-            if (T->dirty) {
-                ra_store(ra, T, T->reg);
-            }
-            ra->owner[T->reg] = -1;
-            T->loc = RA_MEM;
-            T->dirty = false;
-        }
+        const RaTemp *T = &ra->temps[t];
+        s[t].loc = (uint8_t)T->loc;
+        s[t].reg = T->loc == RA_REG ? T->reg : -1;
+        s[t].dirty = T->dirty;
     }
 }
 
-void ra_forget_all(RegAlloc *ra)
+static bool ra_movable(const RaTemp *T)
+{
+    return T->kind == RA_GLOBAL || T->kind == RA_LOCAL;
+}
+
+/* load t's current value into r for a reconcile (memory is current) */
+static void ra_reload(RegAlloc *ra, RaTemp *T, int r)
+{
+    if (T->loc == RA_IMM) {
+        x64_movi(ra->a, r, T->val);
+    } else {
+        int32_t off = T->kind == RA_LOCAL ? ra_slot(ra, T) : T->mem_off;
+        x64_ld(ra->a, ra_size(T), false, r, T->mem_base, off);
+    }
+}
+
+/*
+ * Code that turns the current state into s: first every register value s
+ * does not keep (or keeps clean) is written to memory, then the registers
+ * s expects are loaded from memory, so no move order problem arises. Only
+ * mov instructions (host flags survive). Returns the instruction count;
+ * with emit false nothing is written. The allocator state is unchanged
+ * (ra_adopt makes it s).
+ */
+int ra_reconcile(RegAlloc *ra, const RaSnap *s, bool emit)
+{
+    int n = 0;
+    for (int t = 0; t < ra->ntemps; t++) {
+        RaTemp *T = &ra->temps[t];
+        bool keep;
+        if (!ra_movable(T) || T->loc != RA_REG || !T->dirty) {
+            continue;
+        }
+        keep = s[t].loc == RA_REG && s[t].reg == T->reg && s[t].dirty;
+        if (!keep) {
+            if (emit) {
+                ra_store(ra, T, T->reg);
+            }
+            n++;
+        }
+    }
+    for (int t = 0; t < ra->ntemps; t++) {
+        RaTemp *T = &ra->temps[t];
+        if (!ra_movable(T) || s[t].loc != RA_REG ||
+            (T->loc == RA_REG && T->reg == s[t].reg)) {
+            continue;
+        }
+        if (emit) {
+            ra_reload(ra, T, s[t].reg);
+        }
+        n++;
+    }
+    return n;
+}
+
+void ra_adopt(RegAlloc *ra, const RaSnap *s)
 {
     for (int r = 0; r < 16; r++) {
         int t = ra->owner[r];
         if (t >= 0 && ra->temps[t].kind != RA_PINNED) {
-            ASSERT(!ra->temps[t].dirty);
-            ra->temps[t].loc = RA_MEM;
             ra->owner[r] = -1;
+        }
+    }
+    for (int t = 0; t < ra->ntemps; t++) {
+        RaTemp *T = &ra->temps[t];
+        if (!ra_movable(T)) {
+            continue;
+        }
+        T->dirty = false;
+        if (s[t].loc == RA_REG) {
+            T->loc = RA_REG;
+            T->reg = s[t].reg;
+            T->dirty = s[t].dirty;
+            ra->owner[T->reg] = t;
+        } else if (T->kind == RA_GLOBAL || T->mem_off >= 0) {
+            T->loc = RA_MEM; /* a slot written on some path */
+        } else {
+            T->loc = RA_DEAD;
         }
     }
 }
 
-void ra_spill_caller_saved(RegAlloc *ra)
+/* a free callee-saved register outside `avoid`, or -1 */
+static int ra_free_callee_saved(const RegAlloc *ra, uint32_t avoid)
+{
+    uint32_t cand = ra->alloc_mask & ~RA_CALLER_SAVED & ~ra->locked & ~avoid;
+    for (int r = 0; r < 16; r++) {
+        if ((cand & BIT(r)) && ra->owner[r] < 0) {
+            return r;
+        }
+    }
+    return -1;
+}
+
+void ra_spill_caller_saved(RegAlloc *ra, uint32_t avoid)
 {
     for (int r = 0; r < 16; r++) {
-        int t = ra->owner[r];
-        if (t >= 0 && (RA_CALLER_SAVED & BIT(r)) &&
-            ra->temps[t].kind != RA_PINNED) {
-            ra_evict(ra, r);
+        int t = ra->owner[r], c;
+        if (t < 0 || !(RA_CALLER_SAVED & BIT(r)) ||
+            ra->temps[t].kind == RA_PINNED) {
+            continue;
         }
+        c = ra_free_callee_saved(ra, avoid);
+        if (c < 0) {
+            ra_evict(ra, r);
+            continue;
+        }
+        x64_mov_rr(ra->a, X64_S64, c, r); /* survives the call there */
+        ra->owner[r] = -1;
+        ra->owner[c] = t;
+        ra->temps[t].reg = (int8_t)c;
     }
 }
 

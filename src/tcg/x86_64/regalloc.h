@@ -7,8 +7,10 @@
  * pinned globals own their host register for the whole run. Inputs are
  * loaded on demand, outputs get a free register or evict another value
  * (round robin), and locals free their register after their last use (the
- * IR liveness bits). At labels and branches every value goes to memory, so
- * all paths into a label agree on where values are.
+ * IR liveness bits). Values stay in registers across labels: the state at
+ * a label is fixed by the first branch to it (or the fallthrough, for a
+ * label reached first in order), and every other path into the label is
+ * reconciled to that state by stores and loads (ra_reconcile).
  */
 #ifndef XLAT_TCG_X64_REGALLOC_H
 #define XLAT_TCG_X64_REGALLOC_H
@@ -85,12 +87,22 @@ void ra_kill(RegAlloc *ra, int t);
 
 /* store dirty globals (and pinned when `pinned`) to env; regs stay valid */
 void ra_sync_globals(RegAlloc *ra, bool pinned);
-/* every live value to memory, all non-pinned registers forgotten */
-void ra_flush_all(RegAlloc *ra);
-/* forget non-pinned register contents (at a label: memory is the truth) */
-void ra_forget_all(RegAlloc *ra);
-/* spill values in caller-saved registers before a call */
-void ra_spill_caller_saved(RegAlloc *ra);
+/* where each temp is, for the register state expected at a label */
+typedef struct RaSnap {
+    uint8_t loc; /* RaLoc */
+    int8_t reg;
+    bool dirty;
+} RaSnap;
+/* IMM locals to their frame slots (flags untouched) */
+void ra_normalize(RegAlloc *ra);
+void ra_snapshot(const RegAlloc *ra, RaSnap *s);
+/* movs from the current state to s (see regalloc.c); instruction count */
+int ra_reconcile(RegAlloc *ra, const RaSnap *s, bool emit);
+/* the allocator state becomes s (after ra_reconcile or a jump) */
+void ra_adopt(RegAlloc *ra, const RaSnap *s);
+/* values in caller-saved registers before a call: to a free callee-saved
+ * register (not one in `avoid`), else to memory */
+void ra_spill_caller_saved(RegAlloc *ra, uint32_t avoid);
 /* after a helper that wrote globals: cached globals are stale */
 void ra_drop_globals(RegAlloc *ra);
 /* reload pinned globals in `mask` from env */

@@ -26,8 +26,6 @@
 
 static const int x64_saved_regs[] = {X64_RBP, X64_RBX, X64_R12,
                                      X64_R13, X64_R14, X64_R15};
-static const int x64_arg_regs[] = {X64_RDI, X64_RSI, X64_RDX,
-                                   X64_RCX, X64_R8,  X64_R9};
 
 static X64Data *x64_data(TcgCtx *s)
 {
@@ -178,7 +176,7 @@ bool x64_dead(const IrOp *op, int k)
     return (op->life & IR_LIFE_DEAD(k)) != 0;
 }
 
-static bool x64_is_output(const IrOp *op, uint64_t t)
+bool x64_is_output(const IrOp *op, uint64_t t)
 {
     for (int k = 0; k < op->nout; k++) {
         if (op->args[k] == t) {
@@ -220,48 +218,6 @@ static void x64_gen_exit(X64Gen *g, IrExit reason)
     x64_jmp_abs(&g->a, g->epilogue);
 }
 
-/* SysV call: globals to env as declared, caller-saved values spilled */
-static void x64_gen_call(X64Gen *g, const IrOp *op)
-{
-    const IrHelper *h = (const IrHelper *)(uintptr_t)IR_CON(op, 0);
-    bool globs = h->flags & (IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE);
-    uint32_t pinned_cs = g->ra.alloc_mask ^ (RA_ALL_REGS & ~RA_RESERVED);
-    int k0 = (h->flags & IRH_ENV) ? 1 : 0;
-    pinned_cs = globs ? pinned_cs : (pinned_cs & RA_CALLER_SAVED);
-    if (globs) {
-        ra_sync_globals(&g->ra, false);
-    }
-    ra_store_pinned(&g->ra, pinned_cs);
-    ra_spill_caller_saved(&g->ra);
-    for (int i = 0; i < op->nin; i++) {
-        int t = IR_IN(op, i), r = x64_arg_regs[k0 + i];
-        const RaTemp *T = &g->temps[t];
-        if (T->kind == RA_PINNED && (RA_CALLER_SAVED & BIT(T->reg))) {
-            x64_ld(&g->a, T->is64 ? X64_S64 : X64_S32, false, r, RA_ENV,
-                   T->mem_off);
-        } else {
-            ra_copy_to(&g->ra, t, r);
-        }
-    }
-    if (k0) {
-        x64_mov_rr(&g->a, X64_S64, X64_RDI, RA_ENV);
-    }
-    x64_gen_count(g, &tcg_stats(g->s)->helper_calls, RA_SCRATCH);
-    x64_call_abs(&g->a, (uintptr_t)h->fn);
-    if (h->flags & IRH_RAISE) {
-        tb_raise_point_add(g->tb, (uint32_t)x64_pos(&g->a), (uint32_t)g->insn);
-    }
-    if (h->flags & IRH_WR_GLOB) {
-        ra_drop_globals(&g->ra);
-    }
-    ra_reload_pinned(&g->ra, pinned_cs);
-    if (op->nout) {
-        int rd = ra_out(&g->ra, IR_OUT(op, 0), RA_ALL_REGS);
-        x64_mov_rr(&g->a, h->ret == IRH_RET_I32 ? X64_S32 : X64_S64, rd,
-                   X64_RAX);
-    }
-}
-
 /* jump-cache probe: entry = jc + hash(pc) * 32; match pc/cs_base/flags */
 static void x64_gen_goto_ptr(X64Gen *g, const IrOp *op)
 {
@@ -279,9 +235,14 @@ static void x64_gen_goto_ptr(X64Gen *g, const IrOp *op)
     x64_alu_rm(a, X64_ALU_CMP, X64_S64, rp, RA_SCRATCH,
                offsetof(TcgJcEntry, pc));
     x64_jcc(a, X64_CC_NE, miss);
-    x64_movi(a, t, g->tb->cs_base);
-    x64_alu_rm(a, X64_ALU_CMP, X64_S64, t, RA_SCRATCH,
-               offsetof(TcgJcEntry, cs_base));
+    if ((int64_t)g->tb->cs_base == (int32_t)g->tb->cs_base) {
+        x64_alu_mi(a, X64_ALU_CMP, X64_S64, RA_SCRATCH,
+                   offsetof(TcgJcEntry, cs_base), (int32_t)g->tb->cs_base);
+    } else {
+        x64_movi(a, t, g->tb->cs_base);
+        x64_alu_rm(a, X64_ALU_CMP, X64_S64, t, RA_SCRATCH,
+                   offsetof(TcgJcEntry, cs_base));
+    }
     x64_jcc(a, X64_CC_NE, miss);
     x64_alu_mi(a, X64_ALU_CMP, X64_S32, RA_SCRATCH, offsetof(TcgJcEntry, flags),
                (int32_t)g->tb->flags);
@@ -309,19 +270,88 @@ static void x64_gen_goto_tb(X64Gen *g, const IrOp *op)
     g->tb->jmp_reset_off[n] = (uint32_t)at + 4;
 }
 
+/* the register state expected at label l (allocated on first use) */
+static RaSnap *x64_label_state(X64Gen *g, uint64_t l)
+{
+    if (!g->lstate[l]) {
+        g->lstate[l] = xcalloc((size_t)g->ra.ntemps + 1, sizeof(RaSnap));
+        ra_snapshot(&g->ra, g->lstate[l]);
+        return NULL; /* fixed by this path: nothing to reconcile */
+    }
+    return g->lstate[l];
+}
+
+/* jmp L (cc < 0) or jcc L, reconciling to L's state on the taken path */
+static void x64_gen_jump(X64Gen *g, uint64_t l, int cc)
+{
+    X64Asm *a = &g->a;
+    const RaSnap *s = x64_label_state(g, l);
+    int skip;
+    if (!s || ra_reconcile(&g->ra, s, false) == 0) {
+        if (cc < 0) {
+            x64_jmp(a, g->labels[l]);
+        } else {
+            x64_jcc(a, (X64Cond)cc, g->labels[l]);
+        }
+        return;
+    }
+    skip = x64_new_label(a);
+    if (cc >= 0) {
+        x64_jcc(a, (X64Cond)(cc ^ 1), skip);
+    }
+    ra_reconcile(&g->ra, s, true);
+    x64_jmp(a, g->labels[l]);
+    x64_bind(a, skip);
+}
+
+/* dead inputs of a branch leave the state before it is recorded */
+static void x64_kill_branch_inputs(X64Gen *g, const IrOp *op)
+{
+    for (int k = 0; k < op->nin; k++) {
+        if (x64_dead(op, k)) {
+            ra_kill(&g->ra, IR_IN(op, k));
+        }
+    }
+}
+
+static void x64_gen_set_label(X64Gen *g, uint64_t l)
+{
+    if (g->reachable) {
+        ra_normalize(&g->ra);
+    }
+    if (g->lstate[l]) {
+        if (g->reachable) {
+            ra_reconcile(&g->ra, g->lstate[l], true);
+        }
+        ra_adopt(&g->ra, g->lstate[l]);
+    } else {
+        x64_label_state(g, l);
+    }
+    x64_bind(&g->a, g->labels[l]);
+    g->reachable = true;
+}
+
 static void x64_gen_branch(X64Gen *g, const IrOp *op)
 {
     if (op->opc == IR_SET_LABEL) {
-        ra_flush_all(&g->ra);
-        x64_bind(&g->a, g->labels[IR_CON(op, 0)]);
+        x64_gen_set_label(g, IR_CON(op, 0));
     } else if (op->opc == IR_BR) {
-        ra_flush_all(&g->ra);
-        x64_jmp(&g->a, g->labels[IR_CON(op, 0)]);
+        ra_normalize(&g->ra);
+        x64_gen_jump(g, IR_CON(op, 0), -1);
+        g->reachable = false;
     } else {
         IrCond c = (IrCond)IR_CON(op, 0);
-        ra_flush_all(&g->ra);
-        x64_gen_compare(g, op, c, IR_IN(op, 0), IR_IN(op, 1));
-        x64_jcc(&g->a, x64_cond(c), g->labels[IR_CON(op, 1)]);
+        ra_normalize(&g->ra);
+        if (g->fused >= 0) {
+            /* brcond t, 0, ne/eq on the setcond just before: its flags */
+            c = (IrCond)(c == IR_NE ? g->fused : g->fused ^ 1);
+            g->fused = -1;
+        } else {
+            x64_gen_compare(g, op, c, IR_IN(op, 0), IR_IN(op, 1));
+        }
+        ra_unlock(&g->ra);
+        x64_kill_branch_inputs(g, op);
+        x64_gen_jump(g, IR_CON(op, 1), (int)x64_cond(c));
     }
 }
 
@@ -466,15 +496,63 @@ static void x64_gen_op(X64Gen *g, const IrOp *op)
         break;
     case IR_GOTO_PTR:
         x64_gen_goto_ptr(g, op);
+        g->reachable = false;
         break;
     case IR_EXIT_TB:
         ra_sync_globals(&g->ra, false);
         x64_gen_exit(g, (IrExit)IR_CON(op, 0));
+        g->reachable = false;
         break;
     case IR__COUNT:
         ASSERT(!"IR__COUNT is not an op");
         break;
     }
+}
+
+/* ALU ops whose emitters accept any output temp (global, pinned, input) */
+static bool x64_foldable_opc(IrOpcode opc)
+{
+    switch (opc) {
+    case IR_ADD ... IR_ROTR: /* add sub neg and or xor not andc shifts */
+    case IR_MUL:
+    case IR_EXT8S ... IR_EXTRH:
+    case IR_BSWAP16:
+    case IR_BSWAP32:
+    case IR_BSWAP64:
+    case IR_DEPOSIT:
+    case IR_EXTRACT:
+    case IR_SEXTRACT:
+    case IR_SETCOND:
+    case IR_MOVCOND:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * `op t = ...; mov g = t` with t a local dying at the mov and g a global:
+ * emit op with g as its output (into *fold) and skip the mov. Saves the
+ * register copy the front end's "compute, then assign" pattern costs.
+ */
+static bool x64_fold_mov(X64Gen *g, const IrOp *op, const IrOp *next,
+                         IrOp *fold)
+{
+    int t, gl;
+    if (!next || next->opc != IR_MOV || op->nout != 1 ||
+        next->type != op->type || !x64_foldable_opc((IrOpcode)op->opc)) {
+        return false;
+    }
+    t = IR_OUT(op, 0);
+    gl = IR_OUT(next, 0);
+    if ((int)IR_IN(next, 0) != t || !x64_dead(next, 1) ||
+        g->temps[t].kind != RA_LOCAL ||
+        (g->temps[gl].kind != RA_GLOBAL && g->temps[gl].kind != RA_PINNED)) {
+        return false;
+    }
+    *fold = *op;
+    fold->args[0] = (uint64_t)gl;
+    return true;
 }
 
 static void x64_gen_setup(X64Gen *g, TcgCtx *s, Tb *tb, const IrFunc *f)
@@ -494,6 +572,9 @@ static void x64_gen_setup(X64Gen *g, TcgCtx *s, Tb *tb, const IrFunc *f)
     g->count = log_enabled(LOG_STATS);
     ra_init(&g->ra, &g->a, g->temps, (int)f->ntemps, pinned);
     g->labels = xcalloc(f->nlabels ? f->nlabels : 1, sizeof(int));
+    g->lstate = xcalloc(f->nlabels ? f->nlabels : 1, sizeof(RaSnap *));
+    g->reachable = true;
+    g->fused = -1;
     for (uint32_t i = 0; i < f->nlabels; i++) {
         g->labels[i] = x64_new_label(&g->a);
     }
@@ -504,6 +585,10 @@ static void x64_gen_setup(X64Gen *g, TcgCtx *s, Tb *tb, const IrFunc *f)
 static void x64_gen_free(X64Gen *g)
 {
     free(g->temps);
+    for (uint32_t i = 0; i < g->f->nlabels; i++) {
+        free(g->lstate[i]);
+    }
+    free(g->lstate);
     free(g->labels);
     free(g->slow);
     x64_asm_free(&g->a);
@@ -531,10 +616,17 @@ static int x64_gen_code(TcgCtx *s, Tb *tb, const IrFunc *f, uint8_t *rw,
     x64_alu_mi(&g.a, X64_ALU_CMP, X64_S32, RA_ENV, g.cfg->exit_request_off, 0);
     x64_jcc(&g.a, X64_CC_NE, req);
     for (uint32_t i = 0; i < f->nops; i++) {
+        const IrOp *op = &f->ops[i];
+        IrOp fold;
+        g.next = i + 1 < f->nops ? &f->ops[i + 1] : NULL;
+        if (x64_fold_mov(&g, op, g.next, &fold)) {
+            op = &fold;
+            g.next = ++i + 1 < f->nops ? &f->ops[i + 1] : NULL;
+        }
         ra_unlock(&g.ra);
-        x64_gen_op(&g, &f->ops[i]);
+        x64_gen_op(&g, op);
         ra_unlock(&g.ra);
-        x64_free_dead_inputs(&g, &f->ops[i]);
+        x64_free_dead_inputs(&g, op);
     }
     x64_bind(&g.a, req);
     x64_gen_exit(&g, IR_EXIT_REQUEST);

@@ -45,7 +45,11 @@ typedef struct X64Gen {
     X64Asm a;
     RegAlloc ra;
     RaTemp *temps;
-    int *labels; /* IR label -> asm label */
+    int *labels;      /* IR label -> asm label */
+    RaSnap **lstate;  /* IR label -> register state expected there */
+    bool reachable;   /* the op being emitted can be reached */
+    int fused;        /* IrCond of a setcond left in the flags, or -1 */
+    const IrOp *next; /* the op after the current one, or NULL */
     X64Slow *slow;
     int nslow, slow_cap;
     int insn;           /* current insn_start index */
@@ -119,8 +123,13 @@ void x64_gen_qst(X64Gen *g, const IrOp *op);
 void x64_gen_atomic(X64Gen *g, const IrOp *op);
 void x64_gen_slow_paths(X64Gen *g);
 
+/* x64_call.c */
+void x64_gen_call(X64Gen *g, const IrOp *op);
+
 /* x64_backend.c */
 bool x64_dead(const IrOp *op, int k);
+/* is temp t one of op's outputs? */
+bool x64_is_output(const IrOp *op, uint64_t t);
 /* kill the dead local inputs of op (after it has been emitted) */
 void x64_free_dead_inputs(X64Gen *g, const IrOp *op);
 /* copy temp t's value into host register r, ownership unchanged */

@@ -91,7 +91,11 @@ static void x64_tlb_check(X64Gen *g, X64Slow *sl, int raddr, int t, bool write)
                fast + (int32_t)offsetof(TlbFast, mask));
     x64_alu_rm(a, X64_ALU_ADD, X64_S64, RA_SCRATCH, RA_ENV,
                fast + (int32_t)offsetof(TlbFast, table));
-    x64_lea(a, X64_S64, t, raddr, X64_NOREG, 0, (int32_t)size - 1);
+    if (size == 1) {
+        x64_mov_rr(a, X64_S64, t, raddr);
+    } else {
+        x64_lea(a, X64_S64, t, raddr, X64_NOREG, 0, (int32_t)size - 1);
+    }
     x64_alu_ri(a, X64_ALU_AND, X64_S64, t, (int32_t)TCG_PAGE_MASK);
     x64_alu_rm(a, X64_ALU_CMP, X64_S64, t, RA_SCRATCH,
                write ? (int32_t)offsetof(TlbEntry, addr_write)

@@ -140,12 +140,31 @@ static void x64_bin_rr(X64Gen *g, X64Bin b, X64Size sz, int w, int s)
     }
 }
 
+/*
+ * d = a + b or a +/- imm into another register than a's: one lea instead
+ * of mov + add (IR ops leave host flags undefined). rb is -1 for imm.
+ */
+static bool x64_bin_lea(X64Gen *g, X64Bin b, X64Size sz, int rd, int ra, int rb,
+                        int32_t imm)
+{
+    if (rd == ra || rd == rb || (b != X64B_ADD && b != X64B_SUB) ||
+        (b == X64B_SUB && (rb >= 0 || imm == INT32_MIN))) {
+        return false;
+    }
+    if (rb >= 0) {
+        x64_lea(&g->a, sz, rd, ra, rb, 0, 0);
+    } else {
+        x64_lea(&g->a, sz, rd, ra, X64_NOREG, 0, b == X64B_SUB ? -imm : imm);
+    }
+    return true;
+}
+
 /* add/sub/and/or/xor/mul/andc */
 void x64_gen_bin(X64Gen *g, const IrOp *op, X64Bin b)
 {
     X64Size sz = x64_tsize(op);
     int ta = IR_IN(op, 0), tb = IR_IN(op, 1);
-    int32_t imm;
+    int32_t imm = 0;
     bool use_imm = b != X64B_ANDC && x64_imm_of(g, tb, sz, &imm);
     int ra = ra_in(&g->ra, ta, RA_ALL_REGS);
     int rb = -1, rd, w;
@@ -157,6 +176,9 @@ void x64_gen_bin(X64Gen *g, const IrOp *op, X64Bin b)
     }
     rd = x64_dest(g, op, ra);
     w = (rd == rb && rd != ra) ? RA_SCRATCH : rd; /* r11 is never rd */
+    if (x64_bin_lea(g, b, sz, rd, ra, use_imm ? -1 : rb, imm)) {
+        return;
+    }
     if (w != ra) {
         x64_mov_rr(&g->a, X64_S64, w, ra);
     }
@@ -344,12 +366,30 @@ void x64_gen_extract(X64Gen *g, const IrOp *op)
     }
 }
 
-/* setcond: cmp; setcc d8; movzx d32, d8 */
+/* the next op is brcond d, 0, eq/ne and d (a local) dies there */
+static bool x64_setcond_fusable(X64Gen *g, const IrOp *op)
+{
+    const IrOp *n = g->next;
+    const RaTemp *z;
+    if (!n || n->opc != IR_BRCOND || IR_IN(n, 0) != IR_OUT(op, 0) ||
+        !x64_dead(n, 0) || g->temps[IR_OUT(op, 0)].kind != RA_LOCAL) {
+        return false;
+    }
+    z = &g->temps[IR_IN(n, 1)];
+    return z->kind == RA_CONST && z->val == 0 &&
+           (IR_CON(n, 0) == IR_EQ || IR_CON(n, 0) == IR_NE);
+}
+
+/* setcond: cmp; setcc d8; movzx d32, d8 (or only cmp, for a brcond) */
 void x64_gen_setcond(X64Gen *g, const IrOp *op)
 {
     IrCond c = (IrCond)IR_CON(op, 0);
     int rd;
     x64_gen_compare(g, op, c, IR_IN(op, 0), IR_IN(op, 1));
+    if (x64_setcond_fusable(g, op)) {
+        g->fused = (int)c;
+        return;
+    }
     rd = ra_out(&g->ra, IR_OUT(op, 0), RA_ALL_REGS);
     x64_setcc(&g->a, x64_cond(c), rd);
     x64_movzx(&g->a, X64_S8, rd, rd);

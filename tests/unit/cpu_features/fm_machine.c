@@ -1,0 +1,93 @@
+/*
+ * The tiny machine of the CPU-model tests (fm_machine.h): page tables at
+ * 0x1000 (PML4), 0x2000 (PDPT), 0x3000 (PD), 0x4000 (one PT of 512 pages),
+ * every page user-accessible but the kernel stack's.
+ */
+#include "fm_machine.h"
+
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "mmu/memory.h"
+
+#define FM_RAM (2u << 20)
+#define FM_RWU 0x7ull
+
+static void fm_st64(FmMachine *m, uint64_t pa, uint64_t v)
+{
+    memcpy(m->mem + pa, &v, 8);
+}
+
+static void fm_page_tables(FmMachine *m)
+{
+    fm_st64(m, 0x1000, 0x2000 | FM_RWU);
+    fm_st64(m, 0x2000, 0x3000 | FM_RWU);
+    fm_st64(m, 0x3000, 0x4000 | FM_RWU);
+    for (unsigned i = 16; i < 512; i++) { /* the tables stay unmapped */
+        fm_st64(m, 0x4000 + 8 * i, (0x1000ull * i) | FM_RWU);
+    }
+    /* the kernel stack page: supervisor only */
+    fm_st64(m, 0x4000 + 8 * ((FM_KSTACK - 8) >> 12), (FM_KSTACK - 0x1000) | 3);
+}
+
+static void fm_cpu_mode(CpuX86 *env, unsigned cpl)
+{
+    uint32_t dpl = cpl << SEG_AR_DPL_SHIFT;
+    uint32_t data = SEG_AR_P | SEG_AR_S | dpl | 0x3u | SEG_AR_DB | SEG_AR_G;
+    env->cr[0] = CR0_PE | CR0_PG | CR0_WP | CR0_ET | CR0_NE;
+    env->cr[3] = 0x1000;
+    env->cr[4] = CR4_PAE;
+    env->efer = EFER_LME | EFER_LMA | EFER_NXE;
+    for (int i = 0; i < CPU_NB_SEGS; i++) {
+        cpu_seg_set(env, i, (uint16_t)(0x18 | cpl), 0, 0xffffffff, data);
+    }
+    cpu_seg_set(env, R_CS, (uint16_t)(0x10 | cpl), 0, 0xffffffff,
+                SEG_AR_P | SEG_AR_S | dpl | 0xbu | SEG_AR_L | SEG_AR_G);
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+void fm_new(FmMachine *m, TcgBackendKind backend, unsigned cpl,
+            uint64_t features)
+{
+    m->root = mr_new_container("sys", 1ull << 40);
+    m->ram = mr_new_ram("ram", FM_RAM);
+    mr_add_subregion(m->root, 0, m->ram, 0);
+    m->as = as_new("system", m->root);
+    m->mem = mr_ram_ptr(m->ram);
+    fm_page_tables(m);
+    m->env = cpu_x86_new(m->as);
+    m->env->features = features;
+    fm_cpu_mode(m->env, cpl);
+    memset(m->env->regs, 0, sizeof(m->env->regs));
+    m->env->regs[R_ESP] = cpl == 3 ? FM_STACK : FM_KSTACK;
+    m->tcg = cpu_tcg_new(backend, 1u << 20);
+    cpu_exec_attach(m->env, m->tcg);
+}
+
+void fm_free(FmMachine *m)
+{
+    cpu_exec_detach(m->env);
+    tcg_free(m->tcg);
+    cpu_x86_free(m->env);
+    as_free(m->as);
+    mr_free_tree(m->root);
+}
+
+int fm_run(FmMachine *m, const uint8_t *code, size_t len)
+{
+    memset(m->mem + FM_CODE, 0xcc, 0x1000);
+    memcpy(m->mem + FM_CODE, code, len);
+    m->env->rip = FM_CODE;
+    for (int i = 0; i < 1000; i++) {
+        if (cpu_exec(m->env) == CPU_EXIT_EXCEPTION) {
+            return m->env->exception_index;
+        }
+    }
+    return -1;
+}
+
+uint64_t fm_rflags(const FmMachine *m)
+{
+    return cpu_compute_eflags(m->env);
+}
