@@ -11,6 +11,11 @@
  * (mr_is_code) are tagged TLB_CODE and also go through as_st, whose code
  * hook invalidates the blocks. Entries cover 4 KiB even inside large pages;
  * the large-page range is remembered so INVLPG can flush it whole.
+ * A miss that the victim TLB cannot serve looks in the second level (one
+ * completed walk per entry: 4 KiB pages direct-mapped by page number, large
+ * pages by 2 MiB index), which is flushed with the first level by bumping
+ * a generation; only a second-level miss walks. A refill from it rebuilds
+ * the entry with as_find() and the current code bitmap, as a walk would.
  * Misses check canonicality first (#GP(0), #SS(0) for IR_MO_STACK), so no
  * non-canonical page is ever filled and the fast path needs no check; a
  * load with IR_MO_WRITE (RMW) walks for write before it reads.
@@ -78,15 +83,33 @@ static void tlb_entry_clear(TlbEntry *e)
 
 /* ---- life cycle and flushes ---- */
 
+/* (re)allocate idx's first level with n entries, all empty */
+static void tlb_table_alloc(CpuX86 *env, unsigned idx, uint32_t n)
+{
+    TlbTable *t = tlb_table(env, idx);
+    free(t->entries);
+    free(t->phys);
+    t->nentries = n;
+    t->entries = xcalloc(n, sizeof(TlbEntry));
+    t->phys = xcalloc(n, sizeof(uint64_t));
+    for (uint32_t i = 0; i < n; i++) {
+        tlb_entry_clear(&t->entries[i]);
+    }
+    t->evictions = t->idle_flushes = 0;
+    env->tlb_fast[idx].table = t->entries;
+    env->tlb_fast[idx].mask = (uintptr_t)(n - 1) * sizeof(TlbEntry);
+}
+
 void tlb_init(CpuX86 *env)
 {
     for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
         TlbTable *t = tlb_table(env, i);
-        t->nentries = TLB_ENTRIES_DEFAULT;
-        t->entries = xcalloc(t->nentries, sizeof(TlbEntry));
-        t->phys = xcalloc(t->nentries, sizeof(uint64_t));
-        env->tlb_fast[i].table = t->entries;
-        env->tlb_fast[i].mask = (uintptr_t)(t->nentries - 1) * sizeof(TlbEntry);
+        t->entries = NULL;
+        t->phys = NULL;
+        tlb_table_alloc(env, i, TLB_ENTRIES_DEFAULT);
+        t->l2_small = xcalloc(TLB_L2_SMALL, sizeof(TlbL2Entry));
+        t->l2_large = xcalloc(TLB_L2_LARGE, sizeof(TlbL2Entry));
+        t->l2_gen = 0; /* the flush below makes it 1: zeroed entries miss */
     }
     tlb_flush(env);
     env->tlb.stats = (TlbStats){0};
@@ -98,23 +121,59 @@ void tlb_destroy(CpuX86 *env)
         TlbTable *t = tlb_table(env, i);
         free(t->entries);
         free(t->phys);
+        free(t->l2_small);
+        free(t->l2_large);
         t->entries = NULL;
         t->phys = NULL;
+        t->l2_small = t->l2_large = NULL;
         env->tlb_fast[i].table = NULL;
+    }
+}
+
+/* clear the first level; shrink it after flushes that found it idle */
+static void tlb_flush_main(CpuX86 *env, unsigned idx)
+{
+    TlbTable *t = tlb_table(env, idx);
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < t->nentries; i++) {
+        used += t->entries[i].addr_read != TLB_INVALID_TAG ||
+                t->entries[i].addr_write != TLB_INVALID_TAG ||
+                t->entries[i].addr_code != TLB_INVALID_TAG;
+        tlb_entry_clear(&t->entries[i]);
+    }
+    t->evictions = 0;
+    if (t->nentries <= TLB_ENTRIES_DEFAULT || used >= t->nentries / 8) {
+        t->idle_flushes = 0;
+    } else if (++t->idle_flushes >= TLB_SHRINK_FLUSHES) {
+        tlb_table_alloc(env, idx, t->nentries / 2);
+        env->tlb.stats.shrinks++;
+    }
+}
+
+/* before a miss is handled: double a table under eviction pressure */
+static void tlb_maybe_grow(CpuX86 *env, unsigned idx)
+{
+    TlbTable *t = tlb_table(env, idx);
+    if (t->evictions >= t->nentries && t->nentries < TLB_ENTRIES_MAX) {
+        tlb_table_alloc(env, idx, t->nentries * 2);
+        env->tlb.stats.grows++;
     }
 }
 
 void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
 {
     TlbTable *t = tlb_table(env, idx);
-    for (uint32_t i = 0; i < t->nentries; i++) {
-        tlb_entry_clear(&t->entries[i]);
-    }
+    tlb_flush_main(env, idx);
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         tlb_entry_clear(&t->victim[i]);
         t->victim_vpage[i] = TLB_INVALID_TAG;
     }
     t->lp_addr = t->lp_mask = TLB_NO_LP;
+    if (++t->l2_gen == 0) { /* wrapped: old generations must not match */
+        memset(t->l2_small, 0, TLB_L2_SMALL * sizeof(TlbL2Entry));
+        memset(t->l2_large, 0, TLB_L2_LARGE * sizeof(TlbL2Entry));
+        t->l2_gen = 1;
+    }
 }
 
 void tlb_flush(CpuX86 *env)
@@ -135,6 +194,11 @@ static void tlb_flush_page_idx(CpuX86 *env, unsigned idx, uint64_t page)
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], page);
     if (tlb_entry_page(e) == page) {
         tlb_entry_clear(e);
+    }
+    /* no large page covers it (lp range), so only a 4 KiB one can */
+    TlbL2Entry *l2 = &t->l2_small[(page >> TCG_PAGE_BITS) & (TLB_L2_SMALL - 1)];
+    if (l2->vbase == page) {
+        l2->gen = 0;
     }
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         if (t->victim_vpage[i] == page) {
@@ -271,6 +335,7 @@ static void tlb_install(CpuX86 *env, unsigned idx, const TlbEntry *n,
         }
     }
     if (old != TLB_INVALID_TAG && old != vpage) {
+        t->evictions++;
         unsigned v = t->victim_next++ % TLB_VICTIM_SIZE;
         t->victim[v] = *e;
         t->victim_vpage[v] = old;
@@ -280,13 +345,81 @@ static void tlb_install(CpuX86 *env, unsigned idx, const TlbEntry *n,
     t->phys[slot] = ppage;
 }
 
+/* ---- the second level ---- */
+
+static inline unsigned tlb_acc_perm(WalkAccess acc)
+{
+    return acc == WALK_READ    ? WALK_PERM_R
+           : acc == WALK_WRITE ? WALK_PERM_W
+                               : WALK_PERM_X;
+}
+
+static inline TlbL2Entry *tlb_l2_slot(TlbTable *t, uint64_t vaddr, bool large)
+{
+    if (large) {
+        return &t->l2_large[(vaddr >> 21) & (TLB_L2_LARGE - 1)];
+    }
+    return &t->l2_small[(vaddr >> TCG_PAGE_BITS) & (TLB_L2_SMALL - 1)];
+}
+
+/* a cached walk that allows acc at vaddr: fill *r as the walk did */
+static bool tlb_l2_lookup(TlbTable *t, uint64_t vaddr, WalkAccess acc,
+                          WalkResult *r)
+{
+    unsigned perm = tlb_acc_perm(acc);
+    for (int large = 0; large < 2; large++) {
+        const TlbL2Entry *e = tlb_l2_slot(t, vaddr, large);
+        if (e->gen != t->l2_gen || !(e->perm & perm) ||
+            (vaddr & ~MASK(e->shift)) != e->vbase) {
+            continue;
+        }
+        r->page_size = 1ull << e->shift;
+        r->page_phys = e->pbase;
+        r->phys = e->pbase | (vaddr & MASK(e->shift));
+        r->perm = e->perm;
+        return true;
+    }
+    return false;
+}
+
+static void tlb_l2_store(TlbTable *t, uint64_t vaddr, const WalkResult *r)
+{
+    unsigned shift = TCG_PAGE_BITS;
+    if (r->page_size > TCG_PAGE_SIZE && IS_POW2(r->page_size)) {
+        shift = (unsigned)__builtin_ctzll(r->page_size);
+    }
+    TlbL2Entry *e = tlb_l2_slot(t, vaddr, shift > TCG_PAGE_BITS);
+    e->vbase = vaddr & ~MASK(shift);
+    e->pbase = r->phys & ~MASK(shift);
+    e->shift = (uint8_t)shift;
+    e->perm = (uint8_t)r->perm;
+    e->gen = t->l2_gen;
+}
+
+/* the second level, else a walk (cached in the second level) */
+static WalkStatus tlb_lookup_or_walk(CpuX86 *env, uint64_t vaddr,
+                                     WalkAccess acc, unsigned idx,
+                                     WalkResult *r)
+{
+    TlbTable *t = tlb_table(env, idx);
+    if (tlb_l2_lookup(t, vaddr, acc, r)) {
+        env->tlb.stats.l2_hits++;
+        return WALK_OK;
+    }
+    env->tlb.stats.walks++;
+    WalkStatus st = tlb_walk(env, vaddr, acc, idx, r);
+    if (st == WALK_OK) {
+        tlb_l2_store(t, vaddr, r);
+    }
+    return st;
+}
+
 /* walk and fill; raises #PF. Returns the physical address of vaddr. */
 static uint64_t tlb_fill(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
                          unsigned idx, uintptr_t retaddr)
 {
     WalkResult r;
-    env->tlb.stats.walks++;
-    WalkStatus st = tlb_walk(env, vaddr, acc, idx, &r);
+    WalkStatus st = tlb_lookup_or_walk(env, vaddr, acc, idx, &r);
     if (st == WALK_TABLE_FAULT) {
         /* only an EPT hook reports these; until it exists, a #PF */
         log_unimp_once("tlb", "table fault without a nested-paging handler");
@@ -339,12 +472,16 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     uint64_t page = vaddr & TCG_PAGE_MASK;
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
     TlbHit h = {NULL, 0, false};
-    if (!tlb_tag_match(tlb_tag(e, acc), page) &&
-        !tlb_victim_hit(env, idx, e, page, acc)) {
-        tlb_check_canonical(env, vaddr, stack, retaddr);
-        h.phys = tlb_fill(env, vaddr, acc, idx, retaddr);
-        if (!tlb_tag_match(tlb_tag(e, acc), page)) {
-            return h; /* the walk allowed it, the entry does not: no cache */
+    if (!tlb_tag_match(tlb_tag(e, acc), page)) {
+        env->tlb.stats.misses++;
+        tlb_maybe_grow(env, idx); /* may move the table: look e up again */
+        e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
+        if (!tlb_victim_hit(env, idx, e, page, acc)) {
+            tlb_check_canonical(env, vaddr, stack, retaddr);
+            h.phys = tlb_fill(env, vaddr, acc, idx, retaddr);
+            if (!tlb_tag_match(tlb_tag(e, acc), page)) {
+                return h; /* the walk allowed it, the entry does not */
+            }
         }
     }
     uint64_t tag = tlb_tag(e, acc);
@@ -536,11 +673,18 @@ void tlb_stats_print(const CpuX86 *env, FILE *out)
 {
     const TlbStats *s = &env->tlb.stats;
     fprintf(out,
-            "tlb: fills %" PRIu64 " walks %" PRIu64 " victim hits %" PRIu64
-            " faults %" PRIu64 "\n",
-            s->fills, s->walks, s->victim_hits, s->faults);
+            "tlb: misses %" PRIu64 " victim hits %" PRIu64 " l2 hits %" PRIu64
+            " walks %" PRIu64 " fills %" PRIu64 " faults %" PRIu64 "\n",
+            s->misses, s->victim_hits, s->l2_hits, s->walks, s->fills,
+            s->faults);
     fprintf(out,
             "tlb: slow loads %" PRIu64 " slow stores %" PRIu64 " mmio %" PRIu64
             " flushes %" PRIu64 " page flushes %" PRIu64 "\n",
             s->slow_ld, s->slow_st, s->mmio, s->flushes, s->page_flushes);
+    fprintf(out, "tlb: resizes: grows %" PRIu64 " shrinks %" PRIu64 ", sizes",
+            s->grows, s->shrinks);
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        fprintf(out, " %" PRIu32, env->tlb.t[i].nentries);
+    }
+    fprintf(out, "\n");
 }

@@ -5,9 +5,10 @@
  * address, plus low tag bits that force the slow path (TLB_MMIO: not plain
  * RAM for this access, go through the AddrSpace; TLB_CODE: the page holds
  * translated code, writes must invalidate). An unfilled tag is all-ones.
- * Behind it: an 8-entry victim TLB per index, consulted before walking the
- * guest page tables (mmu/walk.h) again. Fills take the walk and look the
- * physical page up with as_find() on the CPU's system address space.
+ * Behind it: an 8-entry victim TLB per index, then a second-level TLB of
+ * completed walk results (4 KiB pages and, separately, large pages), and
+ * only then the guest page tables (mmu/walk.h). Fills look the physical
+ * page up with as_find() on the CPU's system address space.
  * tlb_ld_slow/tlb_st_slow are the TcgLdSlowFn/TcgStSlowFn of the JIT.
  */
 #ifndef XLAT_MMU_TLB_H
@@ -42,8 +43,18 @@ _Static_assert(MMU_IDX_COUNT <= TCG_MAX_MMU, "too many MMU indexes");
 #define TLB_CODE 0x400ull       /* addr_write only: page has translated code */
 #define TLB_FLAGS_MASK (TCG_PAGE_SIZE - 1)
 
+/*
+ * First-level size by use: a table doubles (up to TLB_ENTRIES_MAX) once
+ * it has evicted as many live entries as it holds since its last flush or
+ * resize, and halves (down to TLB_ENTRIES_DEFAULT) after TLB_SHRINK_FLUSHES
+ * flushes in a row that found fewer than 1/8 of its entries in use.
+ */
 #define TLB_ENTRIES_DEFAULT 1024
+#define TLB_ENTRIES_MAX 16384
+#define TLB_SHRINK_FLUSHES 8
 #define TLB_VICTIM_SIZE 8
+#define TLB_L2_SMALL 4096 /* second level: 4 KiB pages, direct-mapped */
+#define TLB_L2_LARGE 256  /* second level: large pages, by 2 MiB index */
 
 /* raises #PF: must not return (longjmp or tcg_exit_to_dispatcher) */
 typedef void TlbFaultFn(CpuX86 *env, uint64_t vaddr, uint32_t error_code,
@@ -62,26 +73,47 @@ typedef WalkStatus TlbWalkFn(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
 typedef void TlbCodeWriteFn(CpuX86 *env, uint64_t phys, unsigned len,
                             uintptr_t retaddr);
 
+/*
+ * A second-level entry: one completed walk. It is valid when gen equals
+ * its table's l2_gen (a flush bumps l2_gen), and serves an access acc when
+ * perm has acc's WALK_PERM_* bit (W only once the walk saw the leaf dirty).
+ */
+typedef struct TlbL2Entry {
+    uint64_t vbase; /* virtual base of the page (page_size aligned) */
+    uint64_t pbase; /* physical base, before the A20 mask */
+    uint32_t gen;
+    uint8_t shift; /* log2 of the page size */
+    uint8_t perm;  /* WALK_PERM_* */
+} TlbL2Entry;
+
 typedef struct TlbTable {
     TlbEntry *entries; /* also env->tlb_fast[idx].table */
     uint64_t *phys;    /* per entry: physical page of the tag */
     uint32_t nentries; /* power of two */
     uint32_t victim_next;
+    uint32_t evictions;    /* live entries replaced since flush/resize */
+    uint32_t idle_flushes; /* flushes in a row with little use */
     TlbEntry victim[TLB_VICTIM_SIZE];
     uint64_t victim_vpage[TLB_VICTIM_SIZE];
     uint64_t victim_phys[TLB_VICTIM_SIZE];
     /* smallest range covering every large page filled since the flush */
     uint64_t lp_addr, lp_mask;
+    uint32_t l2_gen;      /* current generation of the second level */
+    TlbL2Entry *l2_small; /* TLB_L2_SMALL entries */
+    TlbL2Entry *l2_large; /* TLB_L2_LARGE entries */
 } TlbTable;
 
 typedef struct TlbStats {
     uint64_t fills;       /* entries filled after a walk */
     uint64_t walks;       /* page walks (including faulting ones) */
+    uint64_t misses;      /* first-level misses (main table) */
     uint64_t victim_hits; /* misses served by the victim TLB */
+    uint64_t l2_hits;     /* victim misses served by the second level */
     uint64_t slow_ld, slow_st;
     uint64_t mmio; /* accesses dispatched to the AddrSpace */
     uint64_t faults;
     uint64_t flushes, page_flushes;
+    uint64_t grows, shrinks; /* first-level resizes */
 } TlbStats;
 
 typedef struct CpuTlb {
