@@ -8,7 +8,7 @@
 
 #include "cpu/cpu_features.h"
 #include "cpu/cpuid.h"
-#include "fm_machine.h"
+#include "tiny_machine.h"
 
 typedef struct GateCase {
     const char *name;
@@ -37,13 +37,13 @@ static const GateCase gate_cases[] = {
 /* the vector the case ends with under a model */
 static int gate_run(const GateCase *c, TcgBackendKind be, uint64_t features)
 {
-    FmMachine m;
-    fm_new(&m, be, 3, features);
-    int v = fm_run(&m, c->code, c->len);
+    TinyMachine m;
+    tm_new(&m, be, 3, features);
+    int v = tm_run(&m, c->code, c->len);
     uint64_t rip = m.env->rip;
-    fm_free(&m);
+    tm_free(&m);
     if (v == 6) {
-        cr_expect_eq(rip, FM_CODE, "%s: #UD at the instruction", c->name);
+        cr_expect_eq(rip, TM_CODE, "%s: #UD at the instruction", c->name);
     }
     return v;
 }
@@ -53,11 +53,11 @@ Test(cpu_features, missing_feature_is_ud_present_runs)
     for (size_t i = 0; i < ARRAY_LEN(gate_cases); i++) {
         const GateCase *c = &gate_cases[i];
         uint64_t without = CPU_FEATURES_MAX & ~(1ull << c->feat);
-        for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-            cr_expect_eq(gate_run(c, fm_backends[b], without), 6,
+        for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+            cr_expect_eq(gate_run(c, tm_backends[b], without), 6,
                          "%s without %s: #UD", c->name,
                          x86_feature_name(c->feat));
-            cr_expect_eq(gate_run(c, fm_backends[b], CPU_FEATURES_MAX), 3,
+            cr_expect_eq(gate_run(c, tm_backends[b], CPU_FEATURES_MAX), 3,
                          "%s with %s: runs to the int3", c->name,
                          x86_feature_name(c->feat));
         }
@@ -68,14 +68,14 @@ Test(cpu_features, missing_feature_is_ud_present_runs)
 static uint64_t cnt_run(bool lz, uint64_t features, uint64_t v, uint64_t *fl)
 {
     const uint8_t code[] = {0xf3, 0x0f, (uint8_t)(lz ? 0xbd : 0xbc), 0xc3};
-    FmMachine m;
-    fm_new(&m, TCG_BACKEND_JIT, 3, features);
+    TinyMachine m;
+    tm_new(&m, TCG_BACKEND_JIT, 3, features);
     m.env->regs[R_EBX] = v;
     m.env->regs[R_EAX] = 0x1234;
-    cr_assert_eq(fm_run(&m, code, sizeof(code)), 3);
+    cr_assert_eq(tm_run(&m, code, sizeof(code)), 3);
     uint64_t r = m.env->regs[R_EAX];
-    *fl = fm_rflags(&m);
-    fm_free(&m);
+    *fl = tm_rflags(&m);
+    tm_free(&m);
     return r;
 }
 

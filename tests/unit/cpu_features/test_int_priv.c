@@ -7,14 +7,14 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fm_machine.h"
+#include "tiny_machine.h"
 
 #define IDT_BASE 0x50000ull
 #define GATE_INTR 0xeu
 #define GATE_P 0x80u
 
 /* a 64-bit gate for vector n: type, DPL, present */
-static void idt_gate(FmMachine *m, unsigned n, unsigned type, unsigned dpl,
+static void idt_gate(TinyMachine *m, unsigned n, unsigned type, unsigned dpl,
                      bool present)
 {
     uint64_t lo = 0x1000 | (0x10ull << 16);
@@ -23,7 +23,7 @@ static void idt_gate(FmMachine *m, unsigned n, unsigned type, unsigned dpl,
     memset(m->mem + IDT_BASE + 16 * n + 8, 0, 8);
 }
 
-static void idt_setup(FmMachine *m)
+static void idt_setup(TinyMachine *m)
 {
     idt_gate(m, 0x10, GATE_INTR, 0, true);
     idt_gate(m, 0x80, GATE_INTR, 3, true);
@@ -38,27 +38,27 @@ static int int_run(TcgBackendKind be, unsigned cpl, uint8_t n, uint32_t *err,
                    uint64_t *rip)
 {
     const uint8_t code[] = {0x90, 0xcd, n};
-    FmMachine m;
-    fm_new(&m, be, cpl, 0);
+    TinyMachine m;
+    tm_new(&m, be, cpl, 0);
     idt_setup(&m);
-    int v = fm_run(&m, code, sizeof(code));
+    int v = tm_run(&m, code, sizeof(code));
     *err = m.env->has_error_code ? m.env->error_code : ~0u;
     *rip = m.env->rip;
-    fm_free(&m);
+    tm_free(&m);
     return v;
 }
 
 Test(int_priv, int_n_gate_checks)
 {
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        TcgBackendKind be = fm_backends[b];
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TcgBackendKind be = tm_backends[b];
         uint32_t err;
         uint64_t rip;
         cr_expect_eq(int_run(be, 3, 0x10, &err, &rip), 13, "DPL 0 gate");
         cr_expect_eq(err, 0x10 * 8 + 2);
-        cr_expect_eq(rip, FM_CODE + 1, "a fault at the INT");
+        cr_expect_eq(rip, TM_CODE + 1, "a fault at the INT");
         cr_expect_eq(int_run(be, 3, 0x80, &err, &rip), 0x80, "DPL 3 gate");
-        cr_expect_eq(rip, FM_CODE + 3, "a trap after the INT");
+        cr_expect_eq(rip, TM_CODE + 3, "a trap after the INT");
         cr_expect_eq(int_run(be, 3, 0x21, &err, &rip), 11, "not present");
         cr_expect_eq(err, 0x21 * 8 + 2);
         cr_expect_eq(int_run(be, 3, 0x22, &err, &rip), 13, "bad type");
@@ -66,7 +66,7 @@ Test(int_priv, int_n_gate_checks)
         cr_expect_eq(int_run(be, 3, 0x90, &err, &rip), 13, "past the limit");
         cr_expect_eq(err, 0x90 * 8 + 2);
         cr_expect_eq(int_run(be, 0, 0x10, &err, &rip), 0x10, "CPL 0");
-        cr_expect_eq(rip, FM_CODE + 3);
+        cr_expect_eq(rip, TM_CODE + 3);
     }
 }
 
@@ -74,25 +74,25 @@ Test(int_priv, hlt_cli_sti_by_privilege)
 {
     static const uint8_t cli_hlt[] = {0xfa, 0xf4, 0x90};
     static const uint8_t sti[] = {0xfb, 0x90};
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        FmMachine m;
-        fm_new(&m, fm_backends[b], 0, 0);
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TinyMachine m;
+        tm_new(&m, tm_backends[b], 0, 0);
         cpu_load_eflags(m.env, 0x200, 0x200);
-        cr_assert_eq(fm_run(&m, cli_hlt, sizeof(cli_hlt)), 3);
+        cr_assert_eq(tm_run(&m, cli_hlt, sizeof(cli_hlt)), 3);
         cr_expect(m.env->halted, "HLT at CPL 0 halts");
-        cr_expect_eq(fm_rflags(&m) & 0x200, 0, "CLI cleared IF");
-        fm_free(&m);
+        cr_expect_eq(tm_rflags(&m) & 0x200, 0, "CLI cleared IF");
+        tm_free(&m);
 
-        fm_new(&m, fm_backends[b], 3, 0);
+        tm_new(&m, tm_backends[b], 3, 0);
         cpu_load_eflags(m.env, 0x3000, 0x3200); /* IOPL 3, IF 0 */
-        cr_assert_eq(fm_run(&m, sti, sizeof(sti)), 3);
-        cr_expect_eq(fm_rflags(&m) & 0x200, 0x200, "STI at CPL = IOPL");
-        fm_free(&m);
+        cr_assert_eq(tm_run(&m, sti, sizeof(sti)), 3);
+        cr_expect_eq(tm_rflags(&m) & 0x200, 0x200, "STI at CPL = IOPL");
+        tm_free(&m);
 
-        fm_new(&m, fm_backends[b], 3, 0);
-        cr_assert_eq(fm_run(&m, cli_hlt, sizeof(cli_hlt)), 13);
-        cr_expect_eq(m.env->rip, FM_CODE, "CLI at CPL > IOPL: #GP");
-        fm_free(&m);
+        tm_new(&m, tm_backends[b], 3, 0);
+        cr_assert_eq(tm_run(&m, cli_hlt, sizeof(cli_hlt)), 13);
+        cr_expect_eq(m.env->rip, TM_CODE, "CLI at CPL > IOPL: #GP");
+        tm_free(&m);
     }
 }
 
@@ -106,21 +106,21 @@ Test(int_priv, pop_fs_non_null_selector_is_gp_for_now)
     static const uint8_t code[] = {
         0x6a, 0x2b, 0x0f, 0xa1,  /* push 0x2b; pop fs */
         0x6a, 0x00, 0x0f, 0xa9}; /* push 0; pop gs */
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        FmMachine m;
-        fm_new(&m, fm_backends[b], 3, 0);
-        cr_assert_eq(fm_run(&m, code, 4), 13);
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TinyMachine m;
+        tm_new(&m, tm_backends[b], 3, 0);
+        cr_assert_eq(tm_run(&m, code, 4), 13);
         cr_expect_eq(m.env->error_code, 0x28);
-        cr_expect_eq(m.env->rip, FM_CODE + 2);
-        cr_expect_eq(m.env->regs[R_ESP], FM_STACK - 8);
-        fm_free(&m);
+        cr_expect_eq(m.env->rip, TM_CODE + 2);
+        cr_expect_eq(m.env->regs[R_ESP], TM_STACK - 8);
+        tm_free(&m);
 
-        fm_new(&m, fm_backends[b], 3, 0);
+        tm_new(&m, tm_backends[b], 3, 0);
         m.env->segs[R_GS].base = 0x1234000;
-        cr_assert_eq(fm_run(&m, code + 4, 4), 3);
+        cr_assert_eq(tm_run(&m, code + 4, 4), 3);
         cr_expect_eq(m.env->segs[R_GS].selector, 0);
         cr_expect_eq(m.env->segs[R_GS].base, 0);
-        cr_expect_eq(m.env->regs[R_ESP], FM_STACK);
-        fm_free(&m);
+        cr_expect_eq(m.env->regs[R_ESP], TM_STACK);
+        tm_free(&m);
     }
 }

@@ -7,7 +7,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "fm_machine.h"
+#include "tiny_machine.h"
 
 #define F_IF 0x200ull
 #define F_IOPL 0x3000ull
@@ -32,24 +32,24 @@ static uint64_t popf_run(unsigned cpl, uint64_t iopl, uint64_t image, bool w16,
         code[n++] = 0x66;
     }
     code[n++] = 0x9d;
-    FmMachine m;
-    fm_new(&m, be, cpl, 0);
+    TinyMachine m;
+    tm_new(&m, be, cpl, 0);
     cpu_load_eflags(m.env, (iopl << 12) | F_VIP | F_VIF | F_RF,
                     F_IOPL | F_VIP | F_VIF | F_RF | F_IF);
     if (w16) {
         m.env->regs[R_ESP] += 6; /* popfw pops the low 2 bytes */
     }
-    cr_assert_eq(fm_run(&m, code, n), 3);
-    uint64_t fl = fm_rflags(&m);
-    fm_free(&m);
+    cr_assert_eq(tm_run(&m, code, n), 3);
+    uint64_t fl = tm_rflags(&m);
+    tm_free(&m);
     return fl;
 }
 
 Test(popf_priv, iopl_and_if_by_cpl)
 {
     uint64_t img = F_IOPL | F_IF | F_AC | F_ID | F_NT | 0x8d5;
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        TcgBackendKind be = fm_backends[b];
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TcgBackendKind be = tm_backends[b];
         uint64_t fl = popf_run(0, 0, img, false, be);
         cr_expect_eq(fl & (F_IOPL | F_IF), F_IOPL | F_IF, "CPL 0: both");
         cr_expect_eq(fl & 0xdd5, 0x8d5, "arithmetic; DF and TF clear");
@@ -66,8 +66,8 @@ Test(popf_priv, iopl_and_if_by_cpl)
 
 Test(popf_priv, rf_cleared_vif_vip_kept_popfw_low_half)
 {
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        TcgBackendKind be = fm_backends[b];
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TcgBackendKind be = tm_backends[b];
         uint64_t fl = popf_run(0, 0, F_RF | F_ID, false, be);
         cr_expect_eq(fl & F_RF, 0, "RF cleared");
         cr_expect_eq(fl & (F_VIF | F_VIP), F_VIF | F_VIP, "VIF/VIP kept");
@@ -95,16 +95,16 @@ Test(popf_priv, popf_ac_reaches_the_next_instruction)
         0x9d,                                     /* popf */
         0x8b, 0x0c, 0x25, 0x00, 0x00, 0x04, 0x00, /* mov ecx, [0x40000] */
     };
-    for (size_t b = 0; b < ARRAY_LEN(fm_backends); b++) {
-        FmMachine m;
-        fm_new(&m, fm_backends[b], 0, 0);
+    for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
+        TinyMachine m;
+        tm_new(&m, tm_backends[b], 0, 0);
         m.env->cr[4] |= CR4_SMAP;
         cpu_update_hflags(m.env);
-        m.mem[FM_DATA] = 0x5a;
-        cr_assert_eq(fm_run(&m, code, sizeof(code)), 14, "the second load");
+        m.mem[TM_DATA] = 0x5a;
+        cr_assert_eq(tm_run(&m, code, sizeof(code)), 14, "the second load");
         cr_expect_eq(m.env->regs[R_EAX], 0x5a, "the first load ran");
-        cr_expect_eq(m.env->rip, FM_CODE + 19);
-        cr_expect_eq(fm_rflags(&m) & F_AC, 0);
-        fm_free(&m);
+        cr_expect_eq(m.env->rip, TM_CODE + 19);
+        cr_expect_eq(tm_rflags(&m) & F_AC, 0);
+        tm_free(&m);
     }
 }

@@ -1,36 +1,38 @@
 /*
- * The tiny machine of the CPU-model tests (fm_machine.h): page tables at
+ * The tiny machine of the CPU-model tests (tiny_machine.h): page tables at
  * 0x1000 (PML4), 0x2000 (PDPT), 0x3000 (PD), 0x4000 (one PT of 512 pages),
  * every page user-accessible but the kernel stack's.
  */
-#include "fm_machine.h"
+#include "tiny_machine.h"
 
 #include <string.h>
 
 #include "cpu/exec.h"
 #include "mmu/memory.h"
 
-#define FM_RAM (2u << 20)
-#define FM_RWU 0x7ull
+#define TM_RAM (2u << 20)
+#define TM_RWU 0x7ull
 
-static void fm_st64(FmMachine *m, uint64_t pa, uint64_t v)
+static void tm_st64(TinyMachine *m, uint64_t pa, uint64_t v)
 {
     memcpy(m->mem + pa, &v, 8);
 }
 
-static void fm_page_tables(FmMachine *m)
+static void tm_page_tables(TinyMachine *m)
 {
-    fm_st64(m, 0x1000, 0x2000 | FM_RWU);
-    fm_st64(m, 0x2000, 0x3000 | FM_RWU);
-    fm_st64(m, 0x3000, 0x4000 | FM_RWU);
+    tm_st64(m, 0x1000, 0x2000 | TM_RWU);
+    tm_st64(m, 0x2000, 0x3000 | TM_RWU);
+    tm_st64(m, 0x3000, 0x4000 | TM_RWU);
     for (unsigned i = 16; i < 512; i++) { /* the tables stay unmapped */
-        fm_st64(m, 0x4000 + 8 * i, (0x1000ull * i) | FM_RWU);
+        if (i != TM_HOLE >> 12) {
+            tm_st64(m, 0x4000 + 8 * i, (0x1000ull * i) | TM_RWU);
+        }
     }
     /* the kernel stack page: supervisor only */
-    fm_st64(m, 0x4000 + 8 * ((FM_KSTACK - 8) >> 12), (FM_KSTACK - 0x1000) | 3);
+    tm_st64(m, 0x4000 + 8 * ((TM_KSTACK - 8) >> 12), (TM_KSTACK - 0x1000) | 3);
 }
 
-static void fm_cpu_mode(CpuX86 *env, unsigned cpl)
+static void tm_cpu_mode(CpuX86 *env, unsigned cpl)
 {
     uint32_t dpl = cpl << SEG_AR_DPL_SHIFT;
     uint32_t data = SEG_AR_P | SEG_AR_S | dpl | 0x3u | SEG_AR_DB | SEG_AR_G;
@@ -47,25 +49,25 @@ static void fm_cpu_mode(CpuX86 *env, unsigned cpl)
     tlb_flush(env);
 }
 
-void fm_new(FmMachine *m, TcgBackendKind backend, unsigned cpl,
+void tm_new(TinyMachine *m, TcgBackendKind backend, unsigned cpl,
             uint64_t features)
 {
     m->root = mr_new_container("sys", 1ull << 40);
-    m->ram = mr_new_ram("ram", FM_RAM);
+    m->ram = mr_new_ram("ram", TM_RAM);
     mr_add_subregion(m->root, 0, m->ram, 0);
     m->as = as_new("system", m->root);
     m->mem = mr_ram_ptr(m->ram);
-    fm_page_tables(m);
+    tm_page_tables(m);
     m->env = cpu_x86_new(m->as);
     m->env->features = features;
-    fm_cpu_mode(m->env, cpl);
+    tm_cpu_mode(m->env, cpl);
     memset(m->env->regs, 0, sizeof(m->env->regs));
-    m->env->regs[R_ESP] = cpl == 3 ? FM_STACK : FM_KSTACK;
+    m->env->regs[R_ESP] = cpl == 3 ? TM_STACK : TM_KSTACK;
     m->tcg = cpu_tcg_new(backend, 1u << 20);
     cpu_exec_attach(m->env, m->tcg);
 }
 
-void fm_free(FmMachine *m)
+void tm_free(TinyMachine *m)
 {
     cpu_exec_detach(m->env);
     tcg_free(m->tcg);
@@ -74,11 +76,11 @@ void fm_free(FmMachine *m)
     mr_free_tree(m->root);
 }
 
-int fm_run(FmMachine *m, const uint8_t *code, size_t len)
+int tm_run(TinyMachine *m, const uint8_t *code, size_t len)
 {
-    memset(m->mem + FM_CODE, 0xcc, 0x1000);
-    memcpy(m->mem + FM_CODE, code, len);
-    m->env->rip = FM_CODE;
+    memset(m->mem + TM_CODE, 0xcc, 0x1000);
+    memcpy(m->mem + TM_CODE, code, len);
+    m->env->rip = TM_CODE;
     for (int i = 0; i < 1000; i++) {
         if (cpu_exec(m->env) == CPU_EXIT_EXCEPTION) {
             return m->env->exception_index;
@@ -87,7 +89,7 @@ int fm_run(FmMachine *m, const uint8_t *code, size_t len)
     return -1;
 }
 
-uint64_t fm_rflags(const FmMachine *m)
+uint64_t tm_rflags(const TinyMachine *m)
 {
     return cpu_compute_eflags(m->env);
 }

@@ -1,0 +1,46 @@
+/*
+ * A tiny flat 64-bit machine for the CPU unit tests (CPU model, POPF and
+ * privilege rules, flag translation): 2 MiB of RAM identity-mapped with
+ * 4 KiB user pages (page tables at 0x1000-0x4fff stay unmapped, the kernel
+ * stack page is supervisor-only, TM_HOLE is not mapped so an access there
+ * raises #PF), the CPU in long mode at CPL 0 or 3 with flat segments, code
+ * at TM_CODE followed by int3 bytes, RSP at TM_STACK (CPL 3) or TM_KSTACK
+ * (CPL 0). tm_run() runs until the first exception and returns its vector
+ * (3 at the int3 terminator).
+ */
+#ifndef XLAT_TESTS_TINY_MACHINE_H
+#define XLAT_TESTS_TINY_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "tcg/tcg.h"
+
+#define TM_CODE 0x10000ull
+#define TM_STACK 0x80000ull
+#define TM_DATA 0x40000ull
+#define TM_KSTACK 0x90000ull /* RSP at CPL 0: a supervisor page below */
+#define TM_HOLE 0xa0000ull   /* not mapped */
+
+typedef struct TinyMachine {
+    MemRegion *root, *ram;
+    AddrSpace *as;
+    CpuX86 *env;
+    TcgCtx *tcg;
+    uint8_t *mem;
+} TinyMachine;
+
+/* features: the CPU model mask (0: every feature) */
+void tm_new(TinyMachine *m, TcgBackendKind backend, unsigned cpl,
+            uint64_t features);
+void tm_free(TinyMachine *m);
+/* copy code to TM_CODE, RIP there; run; the vector of the exception */
+int tm_run(TinyMachine *m, const uint8_t *code, size_t len);
+/* RFLAGS of the CPU */
+uint64_t tm_rflags(const TinyMachine *m);
+
+static const TcgBackendKind tm_backends[] = {TCG_BACKEND_JIT,
+                                             TCG_BACKEND_INTERP};
+
+#endif
