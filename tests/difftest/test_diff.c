@@ -244,34 +244,12 @@ Test(difftest_fe, random_bytes_jit_and_interp_agree)
 
 #define RANDOM_SEQS 1500
 
-static bool random_one(uint64_t seed, unsigned n)
-{
-    static DtGenSeq seq;
-    DtCase c;
-    dt_gen_case(seed, n, &seq, &c);
-    uint32_t undef = dt_gen_undef_flags(&seq);
-    if (dt_native_run(&c, &native) || dt_xlat_run(&c, TCG_BACKEND_JIT, &jit) ||
-        dt_xlat_run(&c, TCG_BACKEND_INTERP, &interp)) {
-        return false;
-    }
-    int dj = dt_result_diff(&native, &jit, undef, NULL);
-    int di = dt_result_diff(&native, &interp, undef, NULL);
-    if (dj || di) {
-        fprintf(stderr, "seed %llu (%u insns): %d jit / %d interp diffs\n",
-                (unsigned long long)seed, n, dj, di);
-        dt_gen_print(&seq, stderr);
-        dt_result_diff(&native, dj ? &jit : &interp, undef, stderr);
-        return false;
-    }
-    return true;
-}
-
 Test(difftest_fe, random_sequences_match_the_host)
 {
     unsigned pass = 0, fail = 0;
     for (uint64_t seed = 1; seed <= RANDOM_SEQS; seed++) {
         unsigned n = 1 + (unsigned)(seed % 40);
-        if (random_one(seed, n)) {
+        if (dt_random_one(seed, n, DT_MODE64)) {
             pass++;
         } else if (++fail > 5) {
             break;

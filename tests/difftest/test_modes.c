@@ -218,33 +218,11 @@ Test(canonical, indirect_jmp_call_ret)
 
 #define RANDOM32_SEQS 600
 
-static bool random32_one(uint64_t seed, unsigned n)
-{
-    static DtGenSeq seq;
-    DtCase c;
-    dt_gen_case_mode(seed, n, DT_MODE32, &seq, &c);
-    uint32_t undef = dt_gen_undef_flags(&seq);
-    if (dt_native_run(&c, &native) || dt_xlat_run(&c, TCG_BACKEND_JIT, &jit) ||
-        dt_xlat_run(&c, TCG_BACKEND_INTERP, &interp)) {
-        return false;
-    }
-    int dj = dt_result_diff(&native, &jit, undef, NULL);
-    int di = dt_result_diff(&native, &interp, undef, NULL);
-    if (dj || di) {
-        fprintf(stderr, "seed %llu (%u insns, 32-bit): %d jit / %d interp\n",
-                (unsigned long long)seed, n, dj, di);
-        dt_gen_print(&seq, stderr);
-        dt_result_diff(&native, dj ? &jit : &interp, undef, stderr);
-        return false;
-    }
-    return true;
-}
-
 Test(modes_random, sequences_32_bit_match_the_host, .timeout = 280)
 {
     unsigned fail = 0;
     for (uint64_t seed = 1; seed <= RANDOM32_SEQS && fail <= 5; seed++) {
-        fail += !random32_one(seed, 1 + (unsigned)(seed % 40));
+        fail += !dt_random_one(seed, 1 + (unsigned)(seed % 40), DT_MODE32);
     }
     cr_assert_eq(fail, 0, "%u random 32-bit sequences differ", fail);
 }
