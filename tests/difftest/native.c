@@ -55,6 +55,27 @@ _Static_assert(offsetof(DtEntry, rflags) == 128, "dt_enter layout");
 
 void dt_enter(const DtEntry *e) __attribute__((noreturn));
 
+/* load RFLAGS and the GPRs from the DtEntry at RDI (RSP, then RDI last) */
+#define DT_ENTER_LOAD_STATE                                                    \
+    "    pushq 128(%rdi)\n"                                                    \
+    "    popfq\n"                                                              \
+    "    movq 0(%rdi), %rax\n"                                                 \
+    "    movq 8(%rdi), %rcx\n"                                                 \
+    "    movq 16(%rdi), %rdx\n"                                                \
+    "    movq 24(%rdi), %rbx\n"                                                \
+    "    movq 40(%rdi), %rbp\n"                                                \
+    "    movq 48(%rdi), %rsi\n"                                                \
+    "    movq 64(%rdi), %r8\n"                                                 \
+    "    movq 72(%rdi), %r9\n"                                                 \
+    "    movq 80(%rdi), %r10\n"                                                \
+    "    movq 88(%rdi), %r11\n"                                                \
+    "    movq 96(%rdi), %r12\n"                                                \
+    "    movq 104(%rdi), %r13\n"                                               \
+    "    movq 112(%rdi), %r14\n"                                               \
+    "    movq 120(%rdi), %r15\n"                                               \
+    "    movq 32(%rdi), %rsp\n"                                                \
+    "    movq 56(%rdi), %rdi\n"
+
 /*
  * rdi = DtEntry. RFLAGS first (popfq on the child's own stack), then every
  * GPR but RSP and RDI, then RSP, then RDI, then an indirect jump through a
@@ -64,26 +85,7 @@ __asm__(".text\n"
         ".globl dt_enter\n"
         ".hidden dt_enter\n"
         ".type dt_enter, @function\n"
-        "dt_enter:\n"
-        "    pushq 128(%rdi)\n"
-        "    popfq\n"
-        "    movq 0(%rdi), %rax\n"
-        "    movq 8(%rdi), %rcx\n"
-        "    movq 16(%rdi), %rdx\n"
-        "    movq 24(%rdi), %rbx\n"
-        "    movq 40(%rdi), %rbp\n"
-        "    movq 48(%rdi), %rsi\n"
-        "    movq 64(%rdi), %r8\n"
-        "    movq 72(%rdi), %r9\n"
-        "    movq 80(%rdi), %r10\n"
-        "    movq 88(%rdi), %r11\n"
-        "    movq 96(%rdi), %r12\n"
-        "    movq 104(%rdi), %r13\n"
-        "    movq 112(%rdi), %r14\n"
-        "    movq 120(%rdi), %r15\n"
-        "    movq 32(%rdi), %rsp\n"
-        "    movq 56(%rdi), %rdi\n"
-        "    jmpq *dt_enter_target(%rip)\n"
+        "dt_enter:\n" DT_ENTER_LOAD_STATE "    jmpq *dt_enter_target(%rip)\n"
         "    .p2align 3\n"
         "dt_enter_target:\n"
         "    .quad 0x20000000\n"
@@ -103,25 +105,7 @@ __asm__(".text\n"
         "dt_enter32:\n"
         "    movl $0x2b, %eax\n"
         "    movl %eax, %ds\n"
-        "    movl %eax, %es\n"
-        "    pushq 128(%rdi)\n"
-        "    popfq\n"
-        "    movq 0(%rdi), %rax\n"
-        "    movq 8(%rdi), %rcx\n"
-        "    movq 16(%rdi), %rdx\n"
-        "    movq 24(%rdi), %rbx\n"
-        "    movq 40(%rdi), %rbp\n"
-        "    movq 48(%rdi), %rsi\n"
-        "    movq 64(%rdi), %r8\n"
-        "    movq 72(%rdi), %r9\n"
-        "    movq 80(%rdi), %r10\n"
-        "    movq 88(%rdi), %r11\n"
-        "    movq 96(%rdi), %r12\n"
-        "    movq 104(%rdi), %r13\n"
-        "    movq 112(%rdi), %r14\n"
-        "    movq 120(%rdi), %r15\n"
-        "    movq 32(%rdi), %rsp\n"
-        "    movq 56(%rdi), %rdi\n"
+        "    movl %eax, %es\n" DT_ENTER_LOAD_STATE
         "    ljmpl *dt_enter32_target(%rip)\n"
         "    .p2align 3\n"
         "dt_enter32_target:\n"
@@ -140,25 +124,7 @@ __asm__(".text\n"
         "    movl $0x0f, %eax\n"
         "    movl %eax, %ds\n"
         "    movl %eax, %es\n"
-        "    movl %eax, %ss\n"
-        "    pushq 128(%rdi)\n"
-        "    popfq\n"
-        "    movq 0(%rdi), %rax\n"
-        "    movq 8(%rdi), %rcx\n"
-        "    movq 16(%rdi), %rdx\n"
-        "    movq 24(%rdi), %rbx\n"
-        "    movq 40(%rdi), %rbp\n"
-        "    movq 48(%rdi), %rsi\n"
-        "    movq 64(%rdi), %r8\n"
-        "    movq 72(%rdi), %r9\n"
-        "    movq 80(%rdi), %r10\n"
-        "    movq 88(%rdi), %r11\n"
-        "    movq 96(%rdi), %r12\n"
-        "    movq 104(%rdi), %r13\n"
-        "    movq 112(%rdi), %r14\n"
-        "    movq 120(%rdi), %r15\n"
-        "    movq 32(%rdi), %rsp\n"
-        "    movq 56(%rdi), %rdi\n"
+        "    movl %eax, %ss\n" DT_ENTER_LOAD_STATE
         "    ljmpl *dt_enter16_target(%rip)\n"
         "    .p2align 3\n"
         "dt_enter16_target:\n"
