@@ -1166,7 +1166,11 @@ static void gen32_legacy(Gen *g)
         }
         put(g, (uint8_t)(0x06 + 8 * gen_below(g, 4)));
         break;
-    case 3: { /* BOUND r, m (memory only) */
+    case 3: { /* BOUND r, m (memory only); rare: random bounds mostly #BR */
+        if (gen_below(g, 4)) {
+            gen32_bcd(g);
+            break;
+        }
         Rm rm = gen_rm(g, true, false);
         rm.mem = true;
         enc1(g, gen_below(g, 3) ? 4 : 2, 0x62, gen_below(g, 8), rm);
@@ -1184,40 +1188,24 @@ static void gen32_legacy(Gen *g)
     }
 }
 
-/* 32-bit code: the generators that know it, and the legacy block */
-static void gen_one32(Gen *g)
+/*
+ * The everyday generators, picked uniformly from a table (doubling an entry
+ * doubles its weight); 32-bit code adds the string/sys family and the
+ * legacy-only block to the common ones.
+ */
+typedef void GenFn(Gen *g);
+
+static GenFn *const gen_table64[] = {
+    gen_alu, gen_alu, gen_test_unary, gen_mov, gen_stack, gen_cond, gen_misc,
+};
+static GenFn *const gen_table32[] = {
+    gen_alu,  gen_alu,  gen_test_unary, gen_mov,      gen_stack,
+    gen_cond, gen_misc, gen_fes,        gen32_legacy, gen32_legacy,
+};
+
+static void gen_pick(Gen *g, GenFn *const *table, unsigned n)
 {
-    if (gen_below(g, 50) == 0) {
-        gen_fault(g);
-        return;
-    }
-    switch (gen_below(g, 10)) {
-    case 0:
-    case 1:
-        gen_alu(g);
-        break;
-    case 2:
-        gen_test_unary(g);
-        break;
-    case 3:
-        gen_mov(g);
-        break;
-    case 4:
-        gen_stack(g);
-        break;
-    case 5:
-        gen_cond(g);
-        break;
-    case 6:
-        gen_misc(g);
-        break;
-    case 7:
-        gen_fes(g);
-        break;
-    default:
-        gen32_legacy(g);
-        break;
-    }
+    table[gen_below(g, n)](g);
 }
 
 /* ---- end of 32-bit code ---- */
@@ -1228,12 +1216,12 @@ static void gen_one(Gen *g)
     g->lock = false;
     g->rip_disp = -1;
     g->jcc_pos = -1;
-    if (g->m32) {
-        gen_one32(g);
-        return;
-    }
     if (gen_below(g, 50) == 0) {
         gen_fault(g);
+        return;
+    }
+    if (g->m32) {
+        gen_pick(g, gen_table32, ARRAY_LEN(gen_table32));
         return;
     }
     if (gen_below(g, 8) == 0) {
@@ -1248,27 +1236,7 @@ static void gen_one(Gen *g)
         gen_misc_forms(g); /* POPF, PUSH/POP forms, hint NOPs */
         return;
     }
-    switch (gen_below(g, 7)) {
-    case 0:
-    case 1:
-        gen_alu(g);
-        break;
-    case 2:
-        gen_test_unary(g);
-        break;
-    case 3:
-        gen_mov(g);
-        break;
-    case 4:
-        gen_stack(g);
-        break;
-    case 5:
-        gen_cond(g);
-        break;
-    default:
-        gen_misc(g);
-        break;
-    }
+    gen_pick(g, gen_table64, ARRAY_LEN(gen_table64));
 }
 
 /* RIP-relative: point into the data region once the address is known */
