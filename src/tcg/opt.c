@@ -5,7 +5,10 @@
  * labels that are branched to, and for globals at calls that write them),
  * constant folding through ir_eval() (the interpreter's definition),
  * algebraic simplification (x+0, x&0, x^x, ...), branch folding and removal
- * of unreachable code after unconditional exits. Backward pass (liveness):
+ * of unreachable code after unconditional exits, and known-zero bits: per
+ * temp a mask of the bits that may be nonzero (dropped like the copies),
+ * which turns redundant zero/sign extensions and masks into moves.
+ * Backward pass (liveness):
  * deletes ops without side effects whose outputs are dead, which also
  * removes dead stores to globals, and fills IrOp.life. Globals are live at
  * TB exits, at may-raise ops, at calls that read them and at block ends.
@@ -20,15 +23,27 @@ typedef struct Opt {
     IrFunc *f;
     IrTemp *copy;   /* representative of each temp's value */
     bool *copied;   /* some temp is recorded as a copy of this one */
+    uint64_t *zm;   /* bits of each temp's value that may be nonzero */
     uint32_t *refs; /* branches to each label */
     uint32_t cap;
 } Opt;
+
+static uint64_t opt_type_mask(IrType t)
+{
+    return t == IR_I32 ? 0xffffffffull : ~0ull;
+}
+
+static uint64_t opt_temp_mask(const Opt *o, IrTemp t)
+{
+    return opt_type_mask((IrType)o->f->temps[t].type);
+}
 
 static void opt_forget_all(Opt *o)
 {
     for (uint32_t t = 0; t < o->cap; t++) {
         o->copy[t] = t;
         o->copied[t] = false;
+        o->zm[t] = t < o->f->ntemps ? opt_temp_mask(o, t) : ~0ull;
     }
 }
 
@@ -55,6 +70,7 @@ static void opt_forget_globals(Opt *o)
     }
     for (uint32_t g = 0; g < o->f->nglobals; g++) {
         o->copied[g] = false;
+        o->zm[g] = opt_temp_mask(o, g);
     }
 }
 
@@ -254,6 +270,243 @@ static void opt_note_outputs(Opt *o, IrOp *op)
     }
 }
 
+/* known-zero bits */
+
+static uint64_t opt_zm(const Opt *o, IrTemp t)
+{
+    return ir_temp_is_const(o->f, t) ? o->f->temps[t].val : o->zm[t];
+}
+
+static uint64_t opt_low_mask(unsigned bits)
+{
+    return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+/* mask of a value sign-extended from its low `bits` bits */
+static uint64_t opt_sext_mask(uint64_t m, unsigned bits)
+{
+    uint64_t low = opt_low_mask(bits);
+    if (bits < 64 && (m & (1ull << (bits - 1)))) {
+        return (m & low) | ~low;
+    }
+    return m & low;
+}
+
+static uint64_t opt_memop_mask(uint32_t mo)
+{
+    if ((mo & IR_MO_SIGN) || (mo & IR_MO_SIZE) == IR_MO_64) {
+        return ~0ull;
+    }
+    return opt_low_mask(8u * IR_MO_BYTES(mo));
+}
+
+/* a + b: at most one bit above the highest possibly-set bit */
+static uint64_t opt_add_mask(uint64_t m)
+{
+    if (!m) {
+        return 0;
+    }
+    return opt_low_mask(64u - (unsigned)__builtin_clzll(m) + 1);
+}
+
+static uint64_t opt_shift_mask(const IrOp *op, uint64_t m, uint64_t count)
+{
+    unsigned w = op->type == IR_I32 ? 32 : 64;
+    unsigned c = (unsigned)(count & (w - 1));
+    uint64_t tm = opt_low_mask(w);
+    switch ((int)op->opc) {
+    case IR_SHL:
+        return (m << c) & tm;
+    case IR_SHR:
+        return m >> c;
+    case IR_SAR:
+        return (uint64_t)((int64_t)opt_sext_mask(m, w) >> c) & tm;
+    case IR_ROTR:
+        c = (w - c) & (w - 1);
+        /* fall through */
+    default: /* IR_ROTL */
+        return c ? ((m << c) | (m >> (w - c))) & tm : m;
+    }
+}
+
+static uint64_t opt_bits_mask(const Opt *o, const IrOp *op)
+{
+    uint64_t a = opt_zm(o, IR_IN(op, 0));
+    uint64_t pos = IR_CON(op, 0), len = opt_low_mask((unsigned)IR_CON(op, 1));
+    switch ((int)op->opc) {
+    case IR_DEPOSIT:
+        return (a & ~(len << pos)) | ((opt_zm(o, IR_IN(op, 1)) & len) << pos);
+    case IR_EXTRACT:
+        return (a >> pos) & len;
+    default: /* IR_SEXTRACT */
+        return opt_sext_mask(a >> pos, (unsigned)IR_CON(op, 1));
+    }
+}
+
+/* bits of op's single output that may be nonzero (before the type mask) */
+static uint64_t opt_op_mask(const Opt *o, const IrOp *op)
+{
+    uint64_t a = op->nin ? opt_zm(o, IR_IN(op, 0)) : 0;
+    uint64_t b = op->nin > 1 ? opt_zm(o, IR_IN(op, 1)) : 0, v;
+    switch ((int)op->opc) {
+    case IR_MOV:
+        return op->type == IR_I32 ? a & 0xffffffffull : a;
+    case IR_EXTRL:
+        return a & 0xffffffffull;
+    case IR_MOVI:
+        return IR_CON(op, 0);
+    case IR_ADD:
+        return opt_add_mask(a | b);
+    case IR_AND:
+        return a & b;
+    case IR_OR:
+    case IR_XOR:
+        return a | b;
+    case IR_ANDC:
+        return a;
+    case IR_SHL:
+    case IR_SHR:
+    case IR_SAR:
+    case IR_ROTL:
+    case IR_ROTR:
+        return opt_const(o, IR_IN(op, 1), &v) ? opt_shift_mask(op, a, v)
+                                              : ~0ull;
+    case IR_EXT8U:
+        return a & 0xff;
+    case IR_EXT16U:
+    case IR_BSWAP16:
+        return op->opc == IR_EXT16U ? a & 0xffff : 0xffff;
+    case IR_EXT32U:
+    case IR_BSWAP32:
+        return op->opc == IR_EXT32U ? a & 0xffffffffull : 0xffffffffull;
+    case IR_EXT8S:
+        return opt_sext_mask(a, 8);
+    case IR_EXT16S:
+        return opt_sext_mask(a, 16);
+    case IR_EXT32S:
+        return opt_sext_mask(a, 32);
+    case IR_EXTRH:
+        return a >> 32;
+    case IR_CLZ:
+    case IR_CTZ:
+    case IR_CTPOP:
+        return 0x7f;
+    case IR_DEPOSIT:
+    case IR_EXTRACT:
+    case IR_SEXTRACT:
+        return opt_bits_mask(o, op);
+    case IR_SETCOND:
+        return 1;
+    case IR_MOVCOND:
+        return opt_zm(o, IR_IN(op, 2)) | opt_zm(o, IR_IN(op, 3));
+    case IR_LD:
+        return opt_memop_mask((uint32_t)IR_CON(op, 1));
+    case IR_QLD:
+    case IR_ATOMIC_CMPXCHG:
+    case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_ADD:
+    case IR_ATOMIC_AND:
+    case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR:
+        return opt_memop_mask((uint32_t)IR_CON(op, 0));
+    default:
+        return ~0ull;
+    }
+}
+
+static bool opt_same_type(const Opt *o, IrTemp a, IrTemp b)
+{
+    return o->f->temps[a].type == o->f->temps[b].type;
+}
+
+/* "d = ext a" or "d = a & c" that keeps every possibly-set bit: a move */
+static bool opt_fold_mask(Opt *o, IrOp *op, IrTemp a, uint64_t keep)
+{
+    IrTemp d = IR_OUT(op, 0);
+    if ((opt_zm(o, a) & ~keep) || !opt_same_type(o, d, a)) {
+        return false;
+    }
+    opt_to_mov(op, d, a);
+    return true;
+}
+
+static void opt_set_opc(IrOp *op, IrOpcode opc)
+{
+    op->opc = opc;
+    op->flags = (uint16_t)ir_op_info[opc].flags;
+}
+
+/* a sign extension whose sign bit is known zero is the unsigned one */
+static void opt_unsign(Opt *o, IrOp *op)
+{
+    static const struct {
+        IrOpcode s, u;
+        uint64_t sign;
+    } ext[] = {{IR_EXT8S, IR_EXT8U, 0x80},
+               {IR_EXT16S, IR_EXT16U, 0x8000},
+               {IR_EXT32S, IR_EXT32U, 0x80000000ull}};
+    for (unsigned k = 0; k < ARRAY_LEN(ext); k++) {
+        if (op->opc == ext[k].s && !(opt_zm(o, IR_IN(op, 0)) & ext[k].sign)) {
+            opt_set_opc(op, ext[k].u);
+        }
+    }
+    if (op->opc == IR_SAR &&
+        !(opt_zm(o, IR_IN(op, 0)) &
+          (op->type == IR_I32 ? 0x80000000ull : 1ull << 63))) {
+        opt_set_opc(op, IR_SHR);
+    }
+}
+
+static void opt_fold_bits(Opt *o, IrOp *op)
+{
+    uint64_t v;
+    if (op->nout != 1 || op->opc == IR_CALL || op->opc == IR_MOV) {
+        return;
+    }
+    opt_unsign(o, op);
+    switch ((int)op->opc) {
+    case IR_EXT8U:
+        opt_fold_mask(o, op, IR_IN(op, 0), 0xff);
+        return;
+    case IR_EXT16U:
+        opt_fold_mask(o, op, IR_IN(op, 0), 0xffff);
+        return;
+    case IR_EXT32U:
+        opt_fold_mask(o, op, IR_IN(op, 0), 0xffffffffull);
+        return;
+    case IR_EXTRACT:
+        if (IR_CON(op, 0) == 0 &&
+            opt_fold_mask(o, op, IR_IN(op, 0),
+                          opt_low_mask((unsigned)IR_CON(op, 1)))) {
+            return;
+        }
+        break;
+    case IR_AND:
+        if ((opt_const(o, IR_IN(op, 1), &v) &&
+             opt_fold_mask(o, op, IR_IN(op, 0), v)) ||
+            (opt_const(o, IR_IN(op, 0), &v) &&
+             opt_fold_mask(o, op, IR_IN(op, 1), v))) {
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (!(op->flags & IRF_SIDE) && op->opc != IR_LD &&
+        !(opt_op_mask(o, op) & opt_temp_mask(o, IR_OUT(op, 0)))) {
+        opt_to_movi(o, op, IR_OUT(op, 0), 0);
+    }
+}
+
+/* after opt_note_outputs: m is the output mask computed before it */
+static void opt_note_mask(Opt *o, const IrOp *op, uint64_t m)
+{
+    for (unsigned k = 0; k < op->nout; k++) {
+        IrTemp d = IR_OUT(op, k);
+        o->zm[d] = opt_temp_mask(o, d) & (op->nout == 1 ? m : ~0ull);
+    }
+}
+
 static void opt_count_refs(Opt *o)
 {
     memset(o->refs, 0, o->f->nlabels * sizeof(*o->refs));
@@ -302,10 +555,12 @@ static void opt_forward(Opt *o)
         } else if (op->opc == IR_MOVCOND) {
             opt_fold_movcond(o, op);
         }
-        if (!opt_fold_const(o, op)) {
-            opt_fold_binary(o, op);
+        if (!opt_fold_const(o, op) && !opt_fold_binary(o, op)) {
+            opt_fold_bits(o, op);
         }
+        uint64_t m = op->nout == 1 ? opt_op_mask(o, op) : ~0ull;
         opt_note_outputs(o, op);
+        opt_note_mask(o, op, m);
         unreachable = opt_ends_flow(op);
     }
 }
@@ -420,10 +675,12 @@ void ir_optimize(IrFunc *f)
     o.cap = f->ntemps + f->nops + 1;
     o.copy = xcalloc(o.cap, sizeof(*o.copy));
     o.copied = xcalloc(o.cap, sizeof(*o.copied));
+    o.zm = xcalloc(o.cap, sizeof(*o.zm));
     o.refs = xcalloc(f->nlabels + 1, sizeof(*o.refs));
     opt_forward(&o);
     free(o.copy);
     free(o.copied);
+    free(o.zm);
     free(o.refs);
     ir_compact(f);
     ir_liveness(f);

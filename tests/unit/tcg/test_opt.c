@@ -6,6 +6,8 @@
  * golden tests): constant folding, copy propagation, algebraic identities,
  * dead code and dead global stores, globals kept live at may-raise ops,
  * branch folding with unreachable code, and knowledge dropped at labels;
+ * known-zero bits (redundant extensions and masks removed, needed ones
+ * kept after a 64-bit add, a signed load, a label or a call);
  * then a differential run of random functions with and without the
  * optimizer on the interpreter.
  */
@@ -209,6 +211,140 @@ Test(opt, liveness_marks_last_use)
     const IrOp *add = &f->ops[1], *mul = &f->ops[2];
     cr_expect_eq(add->life, 0, "output used, globals live at exit");
     cr_expect(mul->life & IR_LIFE_DEAD(1), "t dies at the mul");
+}
+
+/* known-zero bits: redundant extensions and masks become moves */
+
+static uint64_t helper_clobber(void *env)
+{
+    (void)env;
+    return 0;
+}
+
+static const IrHelper clobber = {.name = "clobber",
+                                 .fn = helper_clobber,
+                                 .nargs = 0,
+                                 .ret = IRH_VOID,
+                                 .flags = IRH_ENV | IRH_WR_GLOB};
+
+Test(opt, redundant_zero_extension_removed)
+{
+    IrTemp t = ir_temp_new(f, IR_I64), u = ir_temp_new(f, IR_I64);
+    ir_op1(f, IR_EXT32U, IR_I64, t, r[0]);
+    ir_op1(f, IR_EXT32U, IR_I64, u, t);
+    ir_op2i(f, IR_AND, IR_I64, r[1], u, 0xffffffff);
+    ir_op1(f, IR_EXT32U, IR_I64, r[2], r[1]);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " ext32u_i64 t0 = r0\n"
+               " mov_i64 r1 = t0\n"
+               " mov_i64 r2 = t0\n"
+               " exit_tb 0x2\n");
+}
+
+Test(opt, extension_kept_after_64bit_add)
+{
+    IrTemp a = ir_temp_new(f, IR_I64), b = ir_temp_new(f, IR_I64);
+    ir_op1(f, IR_EXT32U, IR_I64, a, r[0]);
+    ir_op1(f, IR_EXT32U, IR_I64, b, r[1]);
+    ir_op2(f, IR_ADD, IR_I64, a, a, b);
+    ir_op1(f, IR_EXT32U, IR_I64, r[2], a);
+    /* 16-bit values: the sum fits in 17 bits */
+    ir_op1(f, IR_EXT16U, IR_I64, a, r[0]);
+    ir_op1(f, IR_EXT16U, IR_I64, b, r[1]);
+    ir_op2(f, IR_ADD, IR_I64, a, a, b);
+    ir_op1(f, IR_EXT32U, IR_I64, r[3], a);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " ext32u_i64 t0 = r0\n"
+               " ext32u_i64 t1 = r1\n"
+               " add_i64 t0 = t0, t1\n"
+               " ext32u_i64 r2 = t0\n"
+               " ext16u_i64 t0 = r0\n"
+               " ext16u_i64 t1 = r1\n"
+               " add_i64 t0 = t0, t1\n"
+               " mov_i64 r3 = t0\n"
+               " exit_tb 0x2\n");
+}
+
+Test(opt, loads_by_memop_size_and_sign)
+{
+    IrTemp t = ir_temp_new(f, IR_I64), u = ir_temp_new(f, IR_I64);
+    ir_ld(f, IR_I64, t, 64, IR_MO_32 | IR_MO_SIGN);
+    ir_op1(f, IR_EXT32U, IR_I64, r[0], t);
+    ir_ld(f, IR_I64, u, 72, IR_MO_8);
+    ir_op1(f, IR_EXT16S, IR_I64, r[1], u);
+    ir_qld(f, IR_I64, t, r[3], IR_MO_16);
+    ir_op1(f, IR_EXT16S, IR_I64, r[2], t);
+    ir_op1(f, IR_EXT32S, IR_I64, r[3], t);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " ld_i64 t0, env+0x40, 32s mmu0\n"
+               " ext32u_i64 r0 = t0\n"
+               " ld_i64 t1, env+0x48, 8u mmu0\n"
+               " mov_i64 r1 = t1\n"
+               " qld_i64 t0 = r3, 16u mmu0\n"
+               " ext16s_i64 r2 = t0\n"
+               " mov_i64 r3 = t0\n"
+               " exit_tb 0x2\n");
+}
+
+Test(opt, known_bits_dropped_at_label)
+{
+    uint32_t l = ir_label_new(f);
+    IrTemp t = ir_temp_new(f, IR_I64);
+    ir_op1(f, IR_EXT32U, IR_I64, t, r[0]);
+    ir_brcond(f, IR_I64, IR_EQ, r[1], ir_const(f, IR_I64, 0), l);
+    ir_mov(f, IR_I64, t, r[2]);
+    ir_set_label(f, l);
+    ir_op1(f, IR_EXT32U, IR_I64, r[3], t);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " ext32u_i64 t0 = r0\n"
+               " brcond_i64 r1, $0x0, eq, L0\n"
+               " mov_i64 t0 = r2\n"
+               "L0:\n"
+               " ext32u_i64 r3 = t0\n"
+               " exit_tb 0x2\n");
+}
+
+Test(opt, global_known_until_call_writes_globals)
+{
+    ir_op1(f, IR_EXT8U, IR_I64, r[0], r[1]);
+    ir_op1(f, IR_EXT16U, IR_I64, r[2], r[0]);
+    ir_call(f, &clobber, 0, NULL);
+    ir_op1(f, IR_EXT16U, IR_I64, r[3], r[0]);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " ext8u_i64 r0 = r1\n"
+               " mov_i64 r2 = r0\n"
+               " call clobber\n"
+               " ext16u_i64 r3 = r0\n"
+               " exit_tb 0x2\n");
+}
+
+Test(opt, masks_shifts_and_flags)
+{
+    IrTemp t = ir_temp_new(f, IR_I64), c = ir_temp_new(f, IR_I64);
+    IrTemp w = ir_temp_new(f, IR_I32);
+    ir_op2i(f, IR_SHR, IR_I64, t, r[0], 56);
+    ir_op2i(f, IR_AND, IR_I64, r[1], t, 0xff);   /* mov */
+    ir_op2i(f, IR_AND, IR_I64, r[2], t, 0xff00); /* zero */
+    ir_op2i(f, IR_AND, IR_I64, r[3], t, 0xf);    /* kept */
+    ir_setcond(f, IR_I64, IR_LTU, c, r[0], r[1]);
+    ir_op1(f, IR_EXT8S, IR_I64, c, c); /* mov, dropped */
+    ir_op2i(f, IR_SHL, IR_I64, r[0], c, 3);
+    ir_op1(f, IR_EXTRL, IR_I32, w, r[1]);
+    ir_op2i(f, IR_SAR, IR_I32, w, w, 4); /* sign known 0 */
+    ir_op1(f, IR_EXT32U, IR_I64, t, w);
+    ir_op2(f, IR_OR, IR_I64, r[0], r[0], t);
+    expect_opt(" ---- 0x1000 0x0 0x0\n"
+               " shr_i64 t0 = r0, $0x38\n"
+               " mov_i64 r1 = t0\n"
+               " mov_i64 r2 = $0x0\n"
+               " and_i64 r3 = t0, $0xf\n"
+               " setcond_i64 t1 = r0, t0, ltu\n"
+               " shl_i64 r0 = t1, $0x3\n"
+               " extrl_i32 t2 = t0\n"
+               " shr_i32 t2 = t2, $0x4\n"
+               " ext32u_i64 t0 = t2\n"
+               " or_i64 r0 = r0, t0\n"
+               " exit_tb 0x2\n");
 }
 
 /*
