@@ -149,4 +149,11 @@ bool tr_insn_may_raise(const DecodedInsn *d);
 void tr_flags_liveness(const DecodedInsn *insns, const bool *ok, unsigned n,
                        uint16_t *live);
 
+/* ---- REP MOVS/STOS bulk part (helper_string.c) ---- */
+/* info: log2 size (bits 0-1), log2 address size (2-3), flags, MMU index */
+#define RS_MOVS 0x10u
+#define RS_MODE64 0x20u
+#define RS_MMU_SHIFT 8
+void helper_rep_fast(CpuX86 *env, uint32_t info, uint64_t slin, uint64_t dlin);
+
 #endif

@@ -82,6 +82,27 @@ static IrTemp str_body(Dc *dc, unsigned id, unsigned size, IrTemp step)
     return r;
 }
 
+static const IrHelper h_rep_fast = {"rep_fast",
+                                    (void *)helper_rep_fast,
+                                    3,
+                                    IRH_VOID,
+                                    {IR_I32, IR_I64, IR_I64},
+                                    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                        IRH_RAISE};
+
+/* REP MOVS/STOS: the bulk part in one page per side (helper_string.c) */
+static void str_rep_fast(Dc *dc, unsigned id, unsigned size)
+{
+    uint32_t info = tr_log2(size) | tr_log2(dc->d->addrsize) << 2 |
+                    (id == XI_MOVS ? RS_MOVS : 0) |
+                    (dc->dmode == X86_MODE64 ? RS_MODE64 : 0) |
+                    dc->mmu << RS_MMU_SHIFT;
+    IrTemp args[3] = {tr_const(dc, info),
+                      id == XI_MOVS ? str_src_addr(dc) : tr_const(dc, 0),
+                      str_dst_addr(dc)};
+    ir_call(dc->f, &h_rep_fast, 0, args);
+}
+
 /* REP prefix: up to STR_UNROLL iterations, then back to this instruction */
 static void str_rep(Dc *dc, unsigned id, unsigned size)
 {
@@ -90,11 +111,15 @@ static void str_rep(Dc *dc, unsigned id, unsigned size)
     bool cmp = id == XI_CMPS || id == XI_SCAS;
     bool repe = !(dc->d->pfx & XP_REPNE);
     uint32_t done = ir_label_new(f);
+    bool tf = dc->env->hflags & HF_TF;
+    if ((id == XI_MOVS || id == XI_STOS) && !tf) {
+        str_rep_fast(dc, id, size);
+    }
     IrTemp zero = tr_const(dc, 0);
     IrTemp step = str_step(dc, size);
     ir_brcond(f, IR_I64, IR_EQ, tr_reg_get(dc, R_ECX, as), zero, done);
     /* single-step: one iteration per block, like the per-iteration #DB */
-    unsigned n = (dc->env->hflags & HF_TF) ? 1 : STR_UNROLL;
+    unsigned n = tf ? 1 : STR_UNROLL;
     for (unsigned i = 0; i < n; i++) {
         IrTemp r = str_body(dc, id, size, step);
         IrTemp cnt = tr_new(dc);
