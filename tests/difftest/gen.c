@@ -134,6 +134,23 @@ static void enc32(Gen *g, const uint8_t *opc, unsigned nopc, unsigned regf,
     }
 }
 
+/* ModRM (+ disp) for reg field regf and r/m operand rm: a register, a
+   RIP-relative slot patched later, or [r15 + disp8] */
+static void put_modrm(Gen *g, unsigned regf, Rm rm)
+{
+    if (!rm.mem) {
+        put(g, (uint8_t)(0xc0 | (regf & 7) << 3 | (rm.reg & 7)));
+    } else if (rm.rip) {
+        put(g, (uint8_t)(0x05 | (regf & 7) << 3));
+        g->rip_disp = (int)g->n;
+        g->rip_target = 0x1000 + (uint32_t)(int32_t)rm.disp * 4;
+        put_le(g, 0, 4);
+    } else {
+        put(g, (uint8_t)(0x47 | (regf & 7) << 3)); /* [r15 + disp8] */
+        put(g, (uint8_t)rm.disp);
+    }
+}
+
 /*
  * prefixes + REX + opcode + ModRM (+ disp). regf: the reg field (register
  * or /digit). no_w: the opcode's size is implied (default 64-bit).
@@ -170,17 +187,7 @@ static void enc(Gen *g, unsigned size, const uint8_t *opc, unsigned nopc,
     for (unsigned i = 0; i < nopc; i++) {
         put(g, opc[i]);
     }
-    if (!rm.mem) {
-        put(g, (uint8_t)(0xc0 | (regf & 7) << 3 | (rm.reg & 7)));
-    } else if (rm.rip) {
-        put(g, (uint8_t)(0x05 | (regf & 7) << 3));
-        g->rip_disp = (int)g->n;
-        g->rip_target = 0x1000 + (uint32_t)(int32_t)rm.disp * 4;
-        put_le(g, 0, 4);
-    } else {
-        put(g, (uint8_t)(0x47 | (regf & 7) << 3)); /* [r15 + disp8] */
-        put(g, (uint8_t)rm.disp);
-    }
+    put_modrm(g, regf, rm);
 }
 
 static void enc1(Gen *g, unsigned size, uint8_t opc, unsigned regf, Rm rm)
@@ -801,17 +808,7 @@ static void fea_vex(Gen *g, unsigned map, unsigned pp, bool w, unsigned vvvv,
     put(g, (uint8_t)((regf & 8 ? 0 : 0x80) | 0x40 | (b ? 0 : 0x20) | map));
     put(g, (uint8_t)((w ? 0x80 : 0) | (~vvvv & 15) << 3 | pp));
     put(g, opc);
-    if (!rm.mem) {
-        put(g, (uint8_t)(0xc0 | (regf & 7) << 3 | (rm.reg & 7)));
-    } else if (rm.rip) {
-        put(g, (uint8_t)(0x05 | (regf & 7) << 3));
-        g->rip_disp = (int)g->n;
-        g->rip_target = 0x1000 + (uint32_t)(int32_t)rm.disp * 4;
-        put_le(g, 0, 4);
-    } else {
-        put(g, (uint8_t)(0x47 | (regf & 7) << 3));
-        put(g, (uint8_t)rm.disp);
-    }
+    put_modrm(g, regf, rm);
 }
 
 /* BMI1/BMI2: ANDN BLS* BEXTR BZHI PDEP PEXT MULX SARX SHLX SHRX RORX */
