@@ -156,4 +156,14 @@ void tr_flags_liveness(const DecodedInsn *insns, const bool *ok, unsigned n,
 #define RS_MMU_SHIFT 8
 void helper_rep_fast(CpuX86 *env, uint32_t info, uint64_t slin, uint64_t dlin);
 
+/*
+ * Load segment register seg from the low 16 bits of v (translate_stack.c):
+ * selector << 4 in real and virtual-8086 mode, a null FS/GS otherwise,
+ * hflags recomputed. After the instruction, tr_seg_load_end() leaves for
+ * the dispatcher in real/V86 mode, since the new base can change
+ * HF_ADDSEG and so the translation of what follows.
+ */
+void tr_seg_load(Dc *dc, unsigned seg, IrTemp v);
+void tr_seg_load_end(Dc *dc);
+
 #endif

@@ -3,7 +3,7 @@
  * stack width, whether DS/ES/SS bases are added) and the general-purpose
  * instructions that exist only outside 64-bit mode: PUSHA/POPA, the decimal
  * adjusts DAA DAS AAA AAS AAM AAD (helper_legacy.c), INTO, BOUND, and
- * PUSH/POP of segment registers and LDS/LES in real and virtual-8086 mode
+ * LDS/LES in real and virtual-8086 mode
  * (selector << 4; protected mode needs descriptor loads, which come with the
  * system CPU: #UD there, logged once), and ENTER/LEAVE with 16/32-bit
  * stacks. INC/DEC 40-4F are ordinary INC/DEC.
@@ -137,38 +137,6 @@ static bool lg_need_real(Dc *dc)
     return false;
 }
 
-/* the segment cache of a real-mode load (limit and rights stay) */
-static void lg_seg_load(Dc *dc, unsigned seg, IrTemp sel)
-{
-    IrFunc *f = dc->f;
-    IrTemp base = tr_new(dc);
-    ir_op1(f, IR_EXT16U, IR_I64, sel, sel);
-    ir_st(f, IR_I64, sel, (int32_t)offsetof(CpuX86, segs[seg].selector),
-          IR_MO_16);
-    ir_op2i(f, IR_SHL, IR_I64, base, sel, 4);
-    ir_st(f, IR_I64, base, (int32_t)offsetof(CpuX86, segs[seg].base), IR_MO_64);
-}
-
-/*
- * PUSH sreg: a 32-bit push stores the selector zero-extended (the SDM
- * allows a 16-bit store too; the host CPU of the difftest zero-extends).
- * POP sreg loads the low 16 bits of the popped value.
- */
-static void op_push_pop_seg(Dc *dc, bool push)
-{
-    unsigned seg = dc->d->op[0].reg, s = tr_stack_size(dc);
-    if (push) {
-        IrTemp sel = tr_new(dc);
-        ir_ld(dc->f, IR_I64, sel, (int32_t)offsetof(CpuX86, segs[seg].selector),
-              IR_MO_16);
-        tr_push(dc, sel, s);
-        return;
-    }
-    IrTemp v = tr_pop_ld(dc, s);
-    tr_sp_add(dc, s);
-    lg_seg_load(dc, seg, v);
-}
-
 /* LDS/LES r, m16:16/32: offset, then the selector after it */
 static void op_lds_les(Dc *dc, unsigned seg)
 {
@@ -180,8 +148,9 @@ static void op_lds_les(Dc *dc, unsigned seg)
     ir_op2i(dc->f, IR_ADD, IR_I64, a2, a, s);
     IrTemp off = tr_mem_ld(dc, a, s);
     IrTemp sel = tr_mem_ld(dc, a2, 2);
+    tr_seg_load(dc, seg, sel);
     tr_reg_set(dc, dc->d->op[0].reg, s, off);
-    lg_seg_load(dc, seg, sel);
+    tr_seg_load_end(dc);
 }
 
 /*
@@ -226,12 +195,6 @@ static void op_leave(Dc *dc)
     tr_reg_set(dc, R_EBP, os, v);
 }
 
-static bool lg_is_seg_op(Dc *dc)
-{
-    return dc->d->nops && dc->d->op[0].type == XOP_REG &&
-           dc->d->op[0].cls == XRC_SEG;
-}
-
 bool tr_legacy(Dc *dc)
 {
     switch (dc->d->id) {
@@ -257,15 +220,6 @@ bool tr_legacy(Dc *dc)
         return true;
     case XI_BOUND:
         op_bound(dc);
-        return true;
-    case XI_PUSH:
-    case XI_POP:
-        /* 64-bit mode (FS/GS) and protected-mode POP: translate_branch.c */
-        if (!lg_is_seg_op(dc) || dc->dmode == X86_MODE64 ||
-            (dc->d->id == XI_POP && !lg_real(dc->env->hflags))) {
-            return false;
-        }
-        op_push_pop_seg(dc, dc->d->id == XI_PUSH);
         return true;
     case XI_ENTER:
     case XI_LEAVE:
