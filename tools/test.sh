@@ -52,6 +52,7 @@ for b in "${builds[@]}"; do
     ninja -C "$b" >/dev/null
     echo "== test $b"
     env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        CRITERION_VERBOSITY_LEVEL=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C "$b" --num-processes "$jobs" --print-errorlogs \
         "${suites[@]}" || status=1

@@ -11,6 +11,7 @@
 
 #include "cpu/decode.h"
 #include "cpu/disas.h"
+#include "hostcpu.h"
 
 typedef struct Gen {
     uint64_t rng;
@@ -903,10 +904,14 @@ static uint32_t gen_fea_undef(const uint8_t *code, size_t len, X86Mode mode)
 
 /* ---- misc forms (the misc helper): POPF, PUSH/POP forms, hint NOPs ---- */
 
-/* push imm32 (66: imm16) + popf: a random image without TF and AC */
+/*
+ * push imm32 (66: imm16) + popf: a random image without TF and AC, and
+ * without the flags the host kernel may change (DT_FLAGS_HOST_ASYNC)
+ */
 static void gen_misc_popf(Gen *g)
 {
-    uint64_t img = gen_rand(g) & ~(uint64_t)(DT_TF | DT_AC);
+    uint64_t img =
+        gen_rand(g) & ~(uint64_t)(DT_TF | DT_AC | DT_FLAGS_HOST_ASYNC);
     if (gen_below(g, 4) == 0) {
         put(g, 0x66);
         put(g, 0x68);
@@ -1284,6 +1289,31 @@ static void gen_state(uint64_t seed, DtCase *c, const Gen *g)
     c->init.rflags &= DT_FLAGS_STATUS;
 }
 
+/*
+ * Entries with an instruction the host lacks the feature for become NOPs
+ * in place (addresses and branch targets stay), so a host without, say,
+ * BMI2 still tests everything else (hostcpu.h).
+ */
+static void gen_host_filter(DtGenSeq *s)
+{
+    for (unsigned i = 0; i < s->ninsns; i++) {
+        uint32_t pos = s->off[i], end = s->off[i + 1];
+        bool runs = true;
+        while (pos < end && runs) {
+            DecodedInsn d;
+            if (x86_decode(&d, s->code + pos, end - pos, dt_gen_xmode(s)) !=
+                X86_DEC_OK) {
+                break;
+            }
+            runs = dt_host_runs(&d);
+            pos += d.len;
+        }
+        if (!runs) {
+            memset(s->code + s->off[i], 0x90, end - s->off[i]);
+        }
+    }
+}
+
 void dt_gen_case(uint64_t seed, unsigned n, DtGenSeq *seq, DtCase *c)
 {
     dt_gen_case_mode(seed, n, DT_MODE64, seq, c);
@@ -1313,6 +1343,7 @@ void dt_gen_case_mode(uint64_t seed, unsigned n, unsigned mode, DtGenSeq *seq,
     seq->ninsns = n;
     seq->off[n] = (uint32_t)seq->len;
     gen_patch_branches(&g);
+    gen_host_filter(seq);
     memset(c, 0, sizeof(*c));
     gen_state(seed, c, &g);
     c->mode = seq->mode;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <asm/ldt.h>
+#include <cpuid.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -93,50 +94,65 @@ __asm__(".text\n"
 _Static_assert(DT_CODE_ADDR == 0x20000000, "dt_enter_target above");
 
 /*
- * dt_enter32: the same, into 32-bit code. DS and ES are null in a 64-bit
- * process, so they get the flat user data selector first (SS already has
- * it); then a far jump through memory (m16:32) to 0x23:DT_CODE_ADDR.
+ * The far entry of a 32- or 16-bit run, set by the child before it jumps:
+ * the data selector that DS, ES and SS get first (a 64-bit process has null
+ * DS/ES), and the m16:32 far pointer of the code.
  */
-void dt_enter32(const DtEntry *e) __attribute__((noreturn));
-__asm__(".text\n"
-        ".globl dt_enter32\n"
-        ".hidden dt_enter32\n"
-        ".type dt_enter32, @function\n"
-        "dt_enter32:\n"
-        "    movl $0x2b, %eax\n"
-        "    movl %eax, %ds\n"
-        "    movl %eax, %es\n" DT_ENTER_LOAD_STATE
-        "    ljmpl *dt_enter32_target(%rip)\n"
-        "    .p2align 3\n"
-        "dt_enter32_target:\n"
-        "    .long 0x20000000\n"
-        "    .word 0x23\n"
-        ".size dt_enter32, . - dt_enter32\n");
-_Static_assert(DT_USER32_CS == 0x23 && DT_USER_DS == 0x2b, "dt_enter32");
+typedef struct __attribute__((packed)) DtFarPtr {
+    uint32_t offset;
+    uint16_t selector;
+} DtFarPtr;
+DtFarPtr dt_far_target __attribute__((visibility("hidden")));
+uint32_t dt_far_data __attribute__((visibility("hidden")));
 
-/* dt_enter16: DS/ES/SS from the LDT, then 0x07:0 (16-bit code) */
-void dt_enter16(const DtEntry *e) __attribute__((noreturn));
+/* dt_enter_far: the same as dt_enter, then a far jump through dt_far_target */
+void dt_enter_far(const DtEntry *e) __attribute__((noreturn));
 __asm__(".text\n"
-        ".globl dt_enter16\n"
-        ".hidden dt_enter16\n"
-        ".type dt_enter16, @function\n"
-        "dt_enter16:\n"
-        "    movl $0x0f, %eax\n"
+        ".globl dt_enter_far\n"
+        ".hidden dt_enter_far\n"
+        ".type dt_enter_far, @function\n"
+        "dt_enter_far:\n"
+        "    movl dt_far_data(%rip), %eax\n"
         "    movl %eax, %ds\n"
         "    movl %eax, %es\n"
         "    movl %eax, %ss\n" DT_ENTER_LOAD_STATE
-        "    ljmpl *dt_enter16_target(%rip)\n"
-        "    .p2align 3\n"
-        "dt_enter16_target:\n"
-        "    .long 0\n"
-        "    .word 0x07\n"
-        ".size dt_enter16, . - dt_enter16\n");
-_Static_assert(DT_LDT_CS16 == 0x07 && DT_LDT_DS16 == 0x0f, "dt_enter16");
+        "    ljmpl *dt_far_target(%rip)\n"
+        ".size dt_enter_far, . - dt_enter_far\n");
 
-/* the LDT of a 16-bit run: entry 0 code at DT_CODE_ADDR, 1 data */
+/*
+ * How a run enters its code: 64-bit directly; 32-bit through the child's
+ * LDT or through the kernel's GDT segments; 16-bit through the LDT.
+ */
+typedef enum DtPath {
+    DT_PATH_64,
+    DT_PATH_LDT32,
+    DT_PATH_GDT32,
+    DT_PATH_LDT16,
+    DT_PATH_COUNT
+} DtPath;
+
+static const struct {
+    uint16_t cs, ds;
+    uint32_t entry; /* CS-relative */
+    bool ldt;
+    const char *name;
+} dt_paths[DT_PATH_COUNT] = {
+    [DT_PATH_64] = {0x33, DT_USER_DS, DT_CODE_ADDR, false, "64-bit CS 0x33"},
+    [DT_PATH_LDT32] = {DT_LDT_CS32, DT_LDT_DS32, DT_CODE_ADDR, true,
+                       "LDT CS 0x17"},
+    [DT_PATH_GDT32] = {DT_USER32_CS, DT_USER_DS, DT_CODE_ADDR, false,
+                       "GDT CS 0x23"},
+    [DT_PATH_LDT16] = {DT_LDT_CS16, DT_LDT_DS16, 0, true, "LDT CS 0x07"},
+};
+
+/*
+ * The LDT of a 16- or 32-bit run: entries 0/1 16-bit code at DT_CODE_ADDR
+ * and data at DT_DATA_ADDR (limit 0xffff), entries 2/3 flat 32-bit code and
+ * data (base 0, 4 GiB).
+ */
 static int dt_child_ldt(void)
 {
-    struct user_desc d[2] = {
+    struct user_desc d[4] = {
         {.entry_number = 0,
          .base_addr = DT_CODE_ADDR,
          .limit = 0xffff,
@@ -147,8 +163,20 @@ static int dt_child_ldt(void)
          .limit = 0xffff,
          .contents = MODIFY_LDT_CONTENTS_DATA,
          .useable = 1},
+        {.entry_number = 2,
+         .limit = 0xfffff,
+         .seg_32bit = 1,
+         .contents = MODIFY_LDT_CONTENTS_CODE,
+         .limit_in_pages = 1,
+         .useable = 1},
+        {.entry_number = 3,
+         .limit = 0xfffff,
+         .seg_32bit = 1,
+         .contents = MODIFY_LDT_CONTENTS_DATA,
+         .limit_in_pages = 1,
+         .useable = 1},
     };
-    for (unsigned i = 0; i < 2; i++) {
+    for (unsigned i = 0; i < 4; i++) {
         if (syscall(SYS_modify_ldt, 1, &d[i], sizeof(d[i])) < 0) {
             return -1;
         }
@@ -325,31 +353,31 @@ static int dt_child_limits(unsigned timeout_ms)
  * function is not instrumented.
  */
 __attribute__((no_sanitize("address", "undefined"), noinline)) static void
-dt_child_go(const DtEntry *e, unsigned mode)
+dt_child_go(const DtEntry *e, DtPath path)
 {
     if (syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT) == 0) {
-        if (mode == DT_MODE32) {
-            dt_enter32(e);
-        }
-        if (mode == DT_MODE16) {
-            dt_enter16(e);
+        if (path != DT_PATH_64) {
+            dt_enter_far(e);
         }
         dt_enter(e);
     }
 }
 
-static void dt_child(const DtCase *c, int fd, DtShared *shared,
+static void dt_child(const DtCase *c, DtPath path, int fd, DtShared *shared,
                      unsigned timeout_ms)
 {
     DtEntry e;
     dt_child_shared = shared;
     memcpy(e.gpr, c->init.gpr, sizeof(e.gpr));
     e.rflags = (c->init.rflags & DT_FLAGS_USER) | 0x2 | DT_IF;
+    dt_far_target.offset = dt_paths[path].entry;
+    dt_far_target.selector = dt_paths[path].cs;
+    dt_far_data = dt_paths[path].ds;
     errno = 0;
     if (dt_child_map(c, fd) == 0 && dt_child_handlers() == 0 &&
-        (c->mode != DT_MODE16 || dt_child_ldt() == 0) &&
+        (!dt_paths[path].ldt || dt_child_ldt() == 0) &&
         dt_child_limits(timeout_ms) == 0) {
-        dt_child_go(&e, c->mode);
+        dt_child_go(&e, path);
     }
     shared->setup_errno = errno ? errno : EINVAL;
     dt_sys_exit(1);
@@ -415,7 +443,7 @@ static int dt_wait(pid_t pid, int rd, unsigned timeout_ms, bool *killed)
     return status;
 }
 
-static int dt_run_child(const DtCase *c, int fd, DtShared *shared,
+static int dt_run_child(const DtCase *c, DtPath path, int fd, DtShared *shared,
                         DtResult *out)
 {
     unsigned timeout_ms = c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT;
@@ -427,12 +455,13 @@ static int dt_run_child(const DtCase *c, int fd, DtShared *shared,
     pid_t pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
-        dt_child(c, fd, shared, timeout_ms);
+        dt_child(c, path, fd, shared, timeout_ms);
     }
     close(pipefd[1]);
     int status = pid < 0 ? -1 : dt_wait(pid, pipefd[0], timeout_ms, &killed);
     close(pipefd[0]);
     if (status == -1 || shared->setup_errno) {
+        errno = status == -1 ? errno : shared->setup_errno;
         return -1;
     }
     if (!__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE)) {
@@ -443,7 +472,7 @@ static int dt_run_child(const DtCase *c, int fd, DtShared *shared,
     return 0;
 }
 
-int dt_native_run(const DtCase *c, DtResult *out)
+static int dt_native_run_path(const DtCase *c, DtPath path, DtResult *out)
 {
     memset(out, 0, sizeof(*out));
     out->trapno = -1;
@@ -465,7 +494,7 @@ int dt_native_run(const DtCase *c, DtResult *out)
     }
     DtShared *shared = (DtShared *)(shm + DT_DATA_SIZE);
     memcpy(shm, c->init.data, DT_DATA_SIZE);
-    int r = dt_run_child(c, fd, shared, out);
+    int r = dt_run_child(c, path, fd, shared, out);
     if (r == 0 && shared->done) {
         dt_collect(c, shared, shm, out);
     } else if (r == 0) {
@@ -474,4 +503,187 @@ int dt_native_run(const DtCase *c, DtResult *out)
     munmap(shm, DT_SHM_SIZE);
     close(fd);
     return r;
+}
+
+/* ---- the host: what it can run, and its CPU ---- */
+
+/* the probe's answer for one mode */
+typedef struct DtModeProbe {
+    bool done;
+    DtPath path;   /* the entry that ran the stub */
+    char why[240]; /* empty when supported */
+} DtModeProbe;
+
+static DtModeProbe dt_probe64, dt_probe32, dt_probe16;
+
+static DtModeProbe *dt_probe_of(unsigned mode)
+{
+    switch (mode) {
+    case 0:
+    case DT_MODE64:
+        return &dt_probe64;
+    case DT_MODE32:
+        return &dt_probe32;
+    case DT_MODE16:
+        return &dt_probe16;
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Run "mov eax, 0x5a0ff1e5" (66h in 16-bit code) through one entry path;
+ * on failure append what happened to why.
+ */
+static bool dt_probe_path(DtPath path, unsigned mode, char *why, size_t n)
+{
+    static const uint8_t stub[] = {0x66, 0xb8, 0xe5, 0xf1, 0x0f, 0x5a};
+    DtCase c = {.mode = mode};
+    DtResult r;
+    dt_state_init(&c.init);
+    c.code = mode == DT_MODE16 ? stub : stub + 1;
+    c.len = mode == DT_MODE16 ? sizeof(stub) : sizeof(stub) - 1;
+    size_t used = strlen(why);
+    const char *sep = used ? "; " : "";
+    if (dt_native_run_path(&c, path, &r) < 0) {
+        snprintf(why + used, n - used, "%s%s: the run could not be set up (%s)",
+                 sep, dt_paths[path].name, strerror(errno));
+        return false;
+    }
+    if (r.exception == DT_EXC_NONE &&
+        (r.final.gpr[DT_RAX] & 0xffffffffu) == 0x5a0ff1e5u) {
+        return true;
+    }
+    bool entry = r.exception != DT_EXC_NONE && r.final.rip != c.init.rip &&
+                 (r.final.rip < DT_CODE_ADDR ||
+                  r.final.rip >= DT_CODE_ADDR + DT_CODE_SIZE);
+    snprintf(why + used, n - used, "%s%s: %s %s", sep, dt_paths[path].name,
+             dt_exc_name(r.exception),
+             entry ? "at the far jump into it" : "running the stub");
+    return false;
+}
+
+static void dt_probe_mode(unsigned mode, DtModeProbe *p)
+{
+    static const DtPath paths64[] = {DT_PATH_64};
+    static const DtPath paths32[] = {DT_PATH_LDT32, DT_PATH_GDT32};
+    static const DtPath paths16[] = {DT_PATH_LDT16};
+    const DtPath *paths = mode == DT_MODE32   ? paths32
+                          : mode == DT_MODE16 ? paths16
+                                              : paths64;
+    unsigned n = mode == DT_MODE32 ? 2 : 1;
+    p->why[0] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (dt_probe_path(paths[i], mode, p->why, sizeof(p->why))) {
+            p->path = paths[i];
+            p->why[0] = 0;
+            p->done = true;
+            return;
+        }
+    }
+    p->done = true;
+}
+
+static void dt_probe_all(void)
+{
+    if (!dt_probe64.done) {
+        dt_probe_mode(DT_MODE64, &dt_probe64);
+        dt_probe_mode(DT_MODE32, &dt_probe32);
+        dt_probe_mode(DT_MODE16, &dt_probe16);
+    }
+}
+
+const char *dt_native_mode_unsupported(unsigned mode)
+{
+    DtModeProbe *p = dt_probe_of(mode);
+    if (!p) {
+        return "no such native mode";
+    }
+    dt_probe_all();
+    return p->why[0] ? p->why : NULL;
+}
+
+void dt_native_selectors(unsigned mode, uint16_t *cs, uint16_t *ds)
+{
+    DtModeProbe *p = dt_probe_of(mode);
+    DtPath path = mode == DT_MODE16   ? DT_PATH_LDT16
+                  : mode == DT_MODE32 ? DT_PATH_LDT32
+                                      : DT_PATH_64;
+    if (p && !dt_native_mode_unsupported(mode)) {
+        path = p->path;
+    }
+    *cs = dt_paths[path].cs;
+    *ds = dt_paths[path].ds;
+}
+
+int dt_native_run(const DtCase *c, DtResult *out)
+{
+    if (dt_native_mode_unsupported(c->mode)) {
+        memset(out, 0, sizeof(*out));
+        errno = ENOTSUP;
+        return -1;
+    }
+    return dt_native_run_path(c, dt_probe_of(c->mode)->path, out);
+}
+
+const DtHost *dt_host(void)
+{
+    static DtHost h;
+    static bool done;
+    if (done) {
+        return &h;
+    }
+    unsigned a, b, c, d;
+    __cpuid(0, a, b, c, d);
+    unsigned max = a;
+    memcpy(h.vendor, &b, 4);
+    memcpy(h.vendor + 4, &d, 4);
+    memcpy(h.vendor + 8, &c, 4);
+    h.intel = !strcmp(h.vendor, "GenuineIntel");
+    __cpuid(1, a, b, c, d);
+    h.l1_ecx = c;
+    h.l1_edx = d;
+    h.family = (a >> 8) & 0xf;
+    h.model = (a >> 4) & 0xf;
+    h.stepping = a & 0xf;
+    if (h.family == 0xf) {
+        h.family += (a >> 20) & 0xff;
+    }
+    if (h.family >= 6) {
+        h.model |= ((a >> 16) & 0xf) << 4;
+    }
+    if (max >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        h.l7_ebx = b;
+        h.l7_ecx = c;
+    }
+    __cpuid(0x80000000u, a, b, c, d);
+    if (a >= 0x80000001u) {
+        __cpuid(0x80000001u, a, b, c, d);
+        h.e1_ecx = c;
+        h.e1_edx = d;
+    }
+    done = true;
+    return &h;
+}
+
+void dt_host_print(FILE *f)
+{
+    const DtHost *h = dt_host();
+    dt_probe_all();
+    fprintf(f,
+            "difftest host: %s family %u model %u stepping %u; native modes:",
+            h->vendor, h->family, h->model, h->stepping);
+    static const unsigned modes[] = {DT_MODE64, DT_MODE32, DT_MODE16};
+    for (unsigned i = 0; i < 3; i++) {
+        const DtModeProbe *p = dt_probe_of(modes[i]);
+        if (!p->done) {
+            fprintf(f, " %u not probed", modes[i]);
+        } else if (p->why[0]) {
+            fprintf(f, " %u no (%s)", modes[i], p->why);
+        } else {
+            fprintf(f, " %u yes (%s)", modes[i], dt_paths[p->path].name);
+        }
+        fputs(i < 2 ? "," : "\n", f);
+    }
 }

@@ -15,6 +15,7 @@
 #ifndef XLAT_DIFFTEST_NATIVE_H
 #define XLAT_DIFFTEST_NATIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,9 +44,22 @@
 #define DT_DF (1u << 10)
 #define DT_OF (1u << 11)
 #define DT_AC (1u << 18)
+#define DT_NT (1u << 14)
 #define DT_FLAGS_STATUS (DT_CF | DT_PF | DT_AF | DT_ZF | DT_SF | DT_OF)
 /* what a snippet may set on entry and what the result reports */
 #define DT_FLAGS_USER (DT_FLAGS_STATUS | DT_DF | DT_AC)
+/*
+ * The flags a host kernel may change behind a user program's back, so a
+ * native run cannot be trusted for them. This list is the one place they
+ * are named; the generator never sets them and the directed tests that
+ * check them compare xlat with the SDM's value instead of the host's.
+ * - NT: Linux clears it on the way back to user mode from an interrupt or
+ *   an exception on some hosts (seen: 6.18 on AMD family 26), so a POPF'd
+ *   NT = 1 reads back as 0 after any timer tick.
+ * (TF and RF are not used by snippets: TF is the kernel's single-step, RF
+ * never shows in a PUSHF image. AC is kept by every kernel seen so far.)
+ */
+#define DT_FLAGS_HOST_ASYNC DT_NT
 
 /* #PF error-code bits as the host kernel reports them */
 #define DT_PF_P (1u << 0)
@@ -83,7 +97,14 @@ typedef struct DtState {
 
 /* DtCase.mode: the code's mode (0 means 64) */
 #define DT_MODE64 64
-#define DT_MODE32 32 /* compatibility mode, CS = __USER32_CS (0x23) */
+/*
+ * Compatibility mode: flat 32-bit code from the child's own LDT (CS 0x17,
+ * DS/ES/SS 0x1f), or, on a host whose LDT the CPU never sees, from the
+ * kernel's __USER32_CS (0x23, with DS/ES = __USER_DS 0x2b). The probe
+ * (dt_native_mode_unsupported) picks the first that runs a stub;
+ * dt_native_selectors() says which.
+ */
+#define DT_MODE32 32
 /*
  * 16-bit protected-mode code from the LDT (modify_ldt): CS base DT_CODE_ADDR,
  * DS/ES/SS base DT_DATA_ADDR, limits 0xffff, SS.B = 0. RIP, RSP and every
@@ -92,6 +113,8 @@ typedef struct DtState {
 #define DT_MODE16 16
 #define DT_LDT_CS16 0x07 /* LDT entry 0, RPL 3 */
 #define DT_LDT_DS16 0x0f /* LDT entry 1, RPL 3 */
+#define DT_LDT_CS32 0x17 /* LDT entry 2: flat 32-bit code */
+#define DT_LDT_DS32 0x1f /* LDT entry 3: flat 32-bit data */
 /*
  * Real mode, xlat only (the host cannot run it): CS = 0x2000, DS = ES = SS =
  * 0x1000, so CS:0 and DS:0 are the physical pages behind the code and the
@@ -109,12 +132,18 @@ typedef struct DtCase {
     DtState init;
     unsigned timeout_ms; /* 0: DT_TIMEOUT_MS_DEFAULT */
     /*
-     * DT_MODE32: the code runs as 32-bit code (flat DS/ES/SS = __USER_DS,
-     * base 0); DT_MODE16 as 16-bit code (see above). The GPRs of the result
+     * DT_MODE32: the code runs as flat 32-bit code (segments base 0, see
+     * above); DT_MODE16 as 16-bit code (see above). The GPRs of the result
      * hold their low 32 bits only: the upper halves are undefined across
      * the mode switch.
      */
     unsigned mode;
+    /*
+     * xlat's CPU model for the case (CpuX86.features); 0: the host's
+     * features (hostcpu.h), so both sides raise #UD alike. The host never
+     * reads it.
+     */
+    uint64_t model;
 } DtCase;
 
 typedef enum DtException {
@@ -145,9 +174,37 @@ typedef struct DtResult {
 
 /*
  * Run c natively. Returns 0 with *out filled (whatever the snippet did), or
- * -1 when the host could not set up a run (out of memory, addresses taken).
+ * -1 when the host could not set up a run (out of memory, addresses taken,
+ * a mode the host cannot run).
  */
 int dt_native_run(const DtCase *c, DtResult *out);
+
+/*
+ * Whether the host can run code of a mode natively: NULL if it can, else
+ * one line saying why not. The first call for a mode runs a tiny stub in
+ * the sandboxed child (for DT_MODE32 through the LDT first, then 0x23) and
+ * keeps the answer.
+ */
+const char *dt_native_mode_unsupported(unsigned mode);
+/* the CS and DS/ES/SS selectors a run of a (supported) mode uses */
+void dt_native_selectors(unsigned mode, uint16_t *cs, uint16_t *ds);
+
+/* what the harness knows of the host CPU (CPUID) */
+typedef struct DtHost {
+    char vendor[13]; /* leaf 0: "GenuineIntel", "AuthenticAMD", ... */
+    unsigned family, model, stepping;
+    bool intel;
+    /* raw feature words: leaf 1 ECX/EDX, leaf 7.0 EBX/ECX, 0x80000001 ECX/EDX
+     */
+    uint32_t l1_ecx, l1_edx, l7_ebx, l7_ecx, e1_ecx, e1_edx;
+} DtHost;
+const DtHost *dt_host(void);
+/*
+ * One line: vendor, family/model/stepping and the modes the host runs, e.g.
+ * "difftest host: AuthenticAMD family 26 model 2 stepping 0; modes: 64
+ * (32: ...; 16: ...)"; probes the modes first.
+ */
+void dt_host_print(FILE *f);
 
 /* the DtException of an x86 exception vector (DT_EXC_OTHER if unknown) */
 DtException dt_exc_from_vector(int vector);

@@ -186,6 +186,8 @@ Test(difftest_arith, bt_memory_bit_strings_and_lock)
 
 Test(difftest_arith, scans_counts_and_swaps)
 {
+    dt_require_features(CPU_FEAT(POPCNT) | CPU_FEAT(LZCNT) | CPU_FEAT(BMI1) |
+                        CPU_FEAT(MOVBE));
     tc.init.gpr[DT_RAX] = 0xdeadbeefcafef00dull;
     tc.init.gpr[DT_RBX] = 0;
     tc.init.gpr[DT_RCX] = 0x00f0;
@@ -217,6 +219,8 @@ Test(difftest_arith, scans_counts_and_swaps)
 
 Test(difftest_arith, bmi_adx_and_crc32)
 {
+    dt_require_features(CPU_FEAT(BMI1) | CPU_FEAT(BMI2) | CPU_FEAT(ADX) |
+                        CPU_FEAT(SSE42));
     tc.init.gpr[DT_RAX] = 0xff00ff00f0f0f0f0ull;
     tc.init.gpr[DT_RBX] = 0x0000000000000804ull; /* start 4, length 8 */
     tc.init.gpr[DT_RDX] = 0x0ff0;

@@ -27,38 +27,76 @@ static void setup(void)
 TestSuite(misc_forms, .init = setup, .timeout = 120);
 
 /* mov rax, image; push rax; popfq; pushfq; pop rbx */
-static void popf_image(uint64_t image)
+static void popf_code(uint64_t image)
 {
     static uint8_t code[16];
     code[0] = 0x48;
     code[1] = 0xb8;
-    memcpy(code + 2, &image, 8);
     memcpy(code + 10, (const uint8_t[]){0x50, 0x9d, 0x9c, 0x5b}, 4);
+    memcpy(code + 2, &image, 8);
     tc.code = code;
     tc.len = 14;
+}
+
+static void popf_image(uint64_t image)
+{
+    popf_code(image);
     run3(0);
     cr_assert_eq(native.exception, DT_EXC_NONE);
 }
 
+/*
+ * The images below leave out NT: the host kernel may clear it under the
+ * snippet (DT_FLAGS_HOST_ASYNC). popf_keeps_nt checks it against the SDM.
+ */
 Test(misc_forms, popf_pushf_round_trips)
 {
     /* everything but TF: IF, IOPL, VIF, VIP ignored at CPL 3, RF cleared */
-    popf_image(~(uint64_t)0x100);
+    popf_image(~(uint64_t)(0x100 | DT_NT));
     cr_expect_eq(jit.final.gpr[DT_RBX] & 0x3000, 0, "IOPL kept at 0");
     cr_expect_eq(jit.final.gpr[DT_RBX] & 0x10000, 0, "RF cleared");
     popf_image(0);
     cr_expect_eq(jit.final.gpr[DT_RBX] & 0x200, 0x200, "IF kept at 1");
-    popf_image(0x40000 | 0x4000 | 0x400 | 0x8d5); /* AC NT DF status */
+    popf_image(0x40000 | 0x400 | 0x8d5); /* AC DF status */
     cr_expect_eq(jit.final.rflags & (DT_AC | DT_DF), DT_AC | DT_DF);
     popf_image(0x200000);                     /* ID alone */
     popf_image(0xffffffff00000000ull | 0x0a); /* reserved bits only */
 }
 
+/* the SDM's PUSHF image after POPF of image at CPL 3, IOPL 0, IF = 1 */
+static uint64_t popf_sdm(uint64_t image)
+{
+    uint64_t popf_changes = 0x8d5 | DT_DF | DT_NT | DT_AC | 0x200000;
+    return (image & popf_changes) | 0x2 | DT_IF;
+}
+
+/* xlat alone, against the SDM: POPF at CPL 3 sets and clears NT */
+Test(misc_forms, popf_keeps_nt)
+{
+    static const uint64_t images[] = {DT_NT, ~(uint64_t)0x100,
+                                      0x40000 | DT_NT | 0x400 | 0x8d5, 0};
+    for (unsigned i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+        popf_code(images[i]);
+        cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_JIT, &jit), 0);
+        cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_INTERP, &interp), 0);
+        cr_expect_eq(jit.exception, DT_EXC_NONE);
+        cr_expect_eq(jit.final.gpr[DT_RBX], popf_sdm(images[i]),
+                     "image %#llx: jit %#llx", (unsigned long long)images[i],
+                     (unsigned long long)jit.final.gpr[DT_RBX]);
+        cr_expect_eq(dt_result_diff(&jit, &interp, 0, stderr), 0);
+    }
+    /* pushw 0x7eff; popfw; pushfq; pop rbx: POPFW sets NT too */
+    CASE(0x66, 0x68, 0xff, 0x7e, 0x66, 0x9d, 0x9c, 0x5b);
+    cr_assert_eq(dt_xlat_run(&tc, TCG_BACKEND_JIT, &jit), 0);
+    cr_expect_eq(jit.final.gpr[DT_RBX], popf_sdm(0x7eff));
+}
+
 Test(misc_forms, popfw_touches_the_low_half)
 {
     tc.init.rflags = DT_CF | DT_ZF;
-    /* pushfq; pushw 0x7eff; popfw; pushw ax; pushfw; pushfq; pop rbx */
-    CASE(0x9c, 0x66, 0x68, 0xff, 0x7e, 0x66, 0x9d, 0x66, 0x9c, 0x9c, 0x5b);
+    /* pushfq; pushw 0x3eff; popfw; pushw ax; pushfw; pushfq; pop rbx
+       (IOPL bits ignored at CPL 3; no NT, see above) */
+    CASE(0x9c, 0x66, 0x68, 0xff, 0x3e, 0x66, 0x9d, 0x66, 0x9c, 0x9c, 0x5b);
     run3(0);
     cr_expect_eq(native.exception, DT_EXC_NONE);
     /* and with AC and ID set before (kept by popfw) */

@@ -1,6 +1,7 @@
 /*
- * Directed and random difftests of 32-bit code (compatibility mode, CS =
- * 0x23 on the host) and of the 64-bit rules for non-canonical branch
+ * Directed and random difftests of 32-bit code (compatibility mode through
+ * the host's LDT or its 0x23 segment, native.h; skipped by name on a host
+ * that runs neither) and of the 64-bit rules for non-canonical branch
  * targets: every case runs on the host CPU and through xlat's JIT and
  * interpreter. The 32-bit cases cover 16-bit operand and address sizes
  * (66h/67h), wrap-around of 16-bit offsets, the stack and near branches at
@@ -220,6 +221,7 @@ Test(canonical, indirect_jmp_call_ret)
 
 Test(modes_random, sequences_32_bit_match_the_host, .timeout = 280)
 {
+    dt_require_mode(DT_MODE32);
     unsigned fail = 0;
     for (uint64_t seed = 1; seed <= RANDOM32_SEQS && fail <= 5; seed++) {
         fail += !dt_random_one(seed, 1 + (unsigned)(seed % 40), DT_MODE32);
@@ -291,6 +293,7 @@ Test(modes16, segment_overrides_use_each_base)
 
 Test(modes16, random_sequences_16_bit_match_the_host, .timeout = 280)
 {
+    dt_require_mode(DT_MODE16);
     unsigned fail = 0;
     for (uint64_t seed = 1; seed <= 300 && fail <= 5; seed++) {
         static DtGenSeq seq;

@@ -13,6 +13,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/exec.h"
+#include "hostcpu.h"
 
 #define XR_RAM_SIZE 0x100000ull
 #define XR_PML4 0x1000ull
@@ -76,8 +77,8 @@ static void xr_page_tables(XrMachine *m)
 
 /*
  * Long mode, CPL 3: CS 64-bit code (or, for DT_MODE32, 32-bit code in
- * compatibility mode: selector 0x23, D = 1, L = 0), SS/DS/ES flat data,
- * all DPL 3.
+ * compatibility mode: D = 1, L = 0), SS/DS/ES flat data, all DPL 3, with
+ * the selectors the host's run uses (dt_native_selectors).
  */
 _Static_assert(((uint64_t)DT_REAL_DS << 4) == XR_DATA_PHYS &&
                    ((uint64_t)DT_REAL_CS << 4) == XR_CODE_PHYS,
@@ -111,23 +112,28 @@ static void xr_cpu_mode(CpuX86 *env, unsigned mode)
     env->cr[3] = XR_PML4;
     env->cr[4] = CR4_PAE;
     env->efer = EFER_LME | EFER_LMA | EFER_NXE;
+    uint16_t cs = 0x33, ds = DT_USER_DS;
+    if (mode == DT_MODE32 || mode == DT_MODE16) { /* the host's selectors */
+        dt_native_selectors(mode, &cs, &ds);
+    }
     for (int i = 0; i < CPU_NB_SEGS; i++) {
-        cpu_seg_set(env, i, 0x2b, 0, 0xffffffff, data);
+        cpu_seg_set(env, i, mode == DT_MODE16 ? DT_USER_DS : ds, 0, 0xffffffff,
+                    data);
     }
     if (mode == DT_MODE16) { /* the host's LDT segments (native.h) */
         uint32_t d16 = SEG_AR_P | SEG_AR_S | dpl3 | 0x3u;
         for (int i = 0; i < CPU_NB_SEGS; i++) {
             if (i != R_FS && i != R_GS) {
-                cpu_seg_set(env, i, DT_LDT_DS16, DT_DATA_ADDR, 0xffff, d16);
+                cpu_seg_set(env, i, ds, DT_DATA_ADDR, 0xffff, d16);
             }
         }
-        cpu_seg_set(env, R_CS, DT_LDT_CS16, DT_CODE_ADDR, 0xffff,
+        cpu_seg_set(env, R_CS, cs, DT_CODE_ADDR, 0xffff,
                     SEG_AR_P | SEG_AR_S | dpl3 | 0xbu);
     } else if (mode == DT_MODE32) {
-        cpu_seg_set(env, R_CS, DT_USER32_CS, 0, 0xffffffff,
+        cpu_seg_set(env, R_CS, cs, 0, 0xffffffff,
                     SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_DB | SEG_AR_G);
     } else {
-        cpu_seg_set(env, R_CS, 0x33, 0, 0xffffffff,
+        cpu_seg_set(env, R_CS, cs, 0, 0xffffffff,
                     SEG_AR_P | SEG_AR_S | dpl3 | 0xbu | SEG_AR_L | SEG_AR_G);
     }
     cpu_update_hflags(env);
@@ -241,6 +247,8 @@ int dt_xlat_run(const DtCase *c, TcgBackendKind backend, DtResult *out)
     }
     XrMachine m;
     xr_new(&m, backend, c->mode);
+    /* the host as the CPU model, unless the case names one */
+    m.env->features = c->model ? c->model : dt_host_features();
     xr_load(&m, c);
     bool done =
         xr_exec(&m, c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT);
