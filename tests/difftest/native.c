@@ -1,13 +1,15 @@
 /*
- * Running a snippet on the host CPU (see native.h). The parent creates a
- * memfd holding the data region plus a result block, and forks. The child
- * maps the data at DT_DATA_ADDR and the code at DT_CODE_ADDR, installs
- * handlers on an alternate stack (the snippet owns RSP), arms an interval
- * timer, enters strict seccomp (only read/write/exit/sigreturn remain) and
- * jumps through dt_enter, which loads RFLAGS and all 16 GPRs. Whatever ends
- * the run (the int3 terminator, an exception, SIGALRM) lands in the handler,
- * which copies the ucontext into the result block and exits. The parent waits
- * with its own deadline and SIGKILLs a child that outlives it.
+ * Running a snippet on the host CPU (see native.h). A zygote process,
+ * forked once per test process, forks the child of each run; a memfd holds
+ * the data region, a result block and the request (code and registers).
+ * The child maps the data at DT_DATA_ADDR and the code at DT_CODE_ADDR,
+ * installs handlers on an alternate stack (the snippet owns RSP), arms an
+ * interval timer, enters strict seccomp (only read/write/exit/sigreturn
+ * remain) and jumps through dt_enter, which loads RFLAGS and all 16 GPRs.
+ * Whatever ends the run (the int3 terminator, an exception, SIGALRM) lands
+ * in the handler, which copies the ucontext into the result block and
+ * exits. The zygote waits with its own deadline and SIGKILLs a child that
+ * outlives it.
  */
 #include "native.h"
 
@@ -23,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -44,7 +47,18 @@ typedef struct DtShared {
     uint64_t rip, rflags;
 } DtShared;
 
-#define DT_SHM_SIZE (DT_DATA_SIZE + 4096)
+/* a run's case as the zygote's child reads it (the code and the state) */
+typedef struct DtRequest {
+    uint8_t code[DT_CODE_SIZE];
+    uint64_t gpr[DT_NREGS];
+    uint64_t rflags;
+    uint32_t len, mode, timeout_ms, path;
+} DtRequest;
+
+/* shared memory: the data region, the result block, the request */
+#define DT_SHM_SHARED DT_DATA_SIZE
+#define DT_SHM_REQUEST (DT_DATA_SIZE + 4096)
+#define DT_SHM_SIZE (DT_SHM_REQUEST + sizeof(DtRequest))
 _Static_assert(sizeof(DtShared) <= 4096, "result block fits one page");
 
 /* what dt_enter loads: offsets are baked into the assembly below */
@@ -443,14 +457,22 @@ static int dt_wait(pid_t pid, int rd, unsigned timeout_ms, bool *killed)
     return status;
 }
 
-static int dt_run_child(const DtCase *c, DtPath path, int fd, DtShared *shared,
-                        DtResult *out)
+/* the zygote's answer for one run */
+typedef struct DtReply {
+    int32_t r, err, status, killed;
+} DtReply;
+
+/* fork the run's child and wait for it (in the zygote) */
+static DtReply dt_spawn_wait(const DtCase *c, DtPath path, int fd,
+                             DtShared *shared)
 {
     unsigned timeout_ms = c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT;
+    DtReply rep = {.r = -1};
     int pipefd[2];
-    bool killed;
+    bool killed = false;
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        return -1;
+        rep.err = errno;
+        return rep;
     }
     pid_t pid = fork();
     if (pid == 0) {
@@ -458,18 +480,120 @@ static int dt_run_child(const DtCase *c, DtPath path, int fd, DtShared *shared,
         dt_child(c, path, fd, shared, timeout_ms);
     }
     close(pipefd[1]);
-    int status = pid < 0 ? -1 : dt_wait(pid, pipefd[0], timeout_ms, &killed);
+    rep.status = pid < 0 ? -1 : dt_wait(pid, pipefd[0], timeout_ms, &killed);
+    rep.err = errno;
     close(pipefd[0]);
-    if (status == -1 || shared->setup_errno) {
-        errno = status == -1 ? errno : shared->setup_errno;
+    rep.killed = killed;
+    rep.r = rep.status == -1 ? -1 : 0;
+    return rep;
+}
+
+/*
+ * The zygote: a process forked once per test process that forks the child
+ * of every run. The parent, which grows (xlat's tables, the tests' state),
+ * then never forks again, so its pages stay writable instead of taking a
+ * copy-on-write fault after every run, and each fork copies only the small
+ * zygote. Requests and results travel through the shared memory; a
+ * one-byte command and a DtReply through a socket pair.
+ */
+static struct {
+    pid_t owner; /* the process that started it (a fork starts its own) */
+    pid_t pid;
+    int sock, fd;
+    uint8_t *shm;
+} dt_zy;
+
+__attribute__((noreturn)) static void dt_zygote_loop(int sock)
+{
+    DtRequest *q = (DtRequest *)(dt_zy.shm + DT_SHM_REQUEST);
+    DtShared *shared = (DtShared *)(dt_zy.shm + DT_SHM_SHARED);
+    char cmd;
+    while (recv(sock, &cmd, 1, 0) == 1) {
+        DtCase c = {.code = q->code,
+                    .len = q->len,
+                    .mode = q->mode,
+                    .timeout_ms = q->timeout_ms};
+        memcpy(c.init.gpr, q->gpr, sizeof(c.init.gpr));
+        c.init.rflags = q->rflags;
+        DtReply rep = dt_spawn_wait(&c, (DtPath)q->path, dt_zy.fd, shared);
+        if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep)) {
+            break;
+        }
+    }
+    _exit(0);
+}
+
+static void dt_zygote_stop(void)
+{
+    if (dt_zy.owner == getpid() && dt_zy.pid > 0) {
+        close(dt_zy.sock); /* the zygote's recv ends */
+        waitpid(dt_zy.pid, NULL, 0);
+        munmap(dt_zy.shm, DT_SHM_SIZE);
+        close(dt_zy.fd);
+    }
+    dt_zy.pid = 0;
+}
+
+static int dt_zygote_start(void)
+{
+    int sv[2];
+    dt_zy.owner = getpid();
+    dt_zy.pid = 0;
+    dt_zy.fd = memfd_create("xlat-difftest", MFD_CLOEXEC);
+    if (dt_zy.fd < 0 || ftruncate(dt_zy.fd, DT_SHM_SIZE) < 0) {
         return -1;
     }
-    if (!__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE)) {
-        out->final = c->init;
-        out->exception = killed ? DT_EXC_TIMEOUT : DT_EXC_KILLED;
-        out->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    dt_zy.shm = mmap(NULL, DT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     dt_zy.fd, 0);
+    if (dt_zy.shm == MAP_FAILED ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        return -1;
     }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) {
+            _exit(0);
+        }
+        dt_zygote_loop(sv[1]);
+    }
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return -1;
+    }
+    dt_zy.pid = pid;
+    dt_zy.sock = sv[0];
     return 0;
+}
+
+/* one run through the zygote (started, or restarted, as needed) */
+static int dt_zygote_run(const DtCase *c, DtPath path, DtReply *rep)
+{
+    for (unsigned attempt = 0; attempt < 2; attempt++) {
+        if (dt_zy.owner != getpid() || dt_zy.pid <= 0) {
+            if (dt_zygote_start() < 0) {
+                return -1;
+            }
+        }
+        DtRequest *q = (DtRequest *)(dt_zy.shm + DT_SHM_REQUEST);
+        memcpy(dt_zy.shm, c->init.data, DT_DATA_SIZE);
+        memset(dt_zy.shm + DT_SHM_SHARED, 0, sizeof(DtShared));
+        memcpy(q->code, c->code, c->len);
+        memcpy(q->gpr, c->init.gpr, sizeof(q->gpr));
+        q->rflags = c->init.rflags;
+        q->len = (uint32_t)c->len;
+        q->mode = c->mode;
+        q->timeout_ms = c->timeout_ms;
+        q->path = path;
+        if (send(dt_zy.sock, "r", 1, MSG_NOSIGNAL) == 1 &&
+            recv(dt_zy.sock, rep, sizeof(*rep), 0) == sizeof(*rep)) {
+            return 0;
+        }
+        dt_zygote_stop(); /* it died: start another once */
+    }
+    return -1;
 }
 
 static int dt_native_run_path(const DtCase *c, DtPath path, DtResult *out)
@@ -479,30 +603,24 @@ static int dt_native_run_path(const DtCase *c, DtPath path, DtResult *out)
     if (c->len > DT_CODE_MAX || (c->len && !c->code)) {
         return -1;
     }
-    int fd = memfd_create("xlat-difftest", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, DT_SHM_SIZE) < 0) {
-        if (fd >= 0) {
-            close(fd);
-        }
+    DtReply rep;
+    if (dt_zygote_run(c, path, &rep) < 0) {
         return -1;
     }
-    uint8_t *shm =
-        mmap(NULL, DT_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (shm == MAP_FAILED) {
-        close(fd);
+    const DtShared *shared = (const DtShared *)(dt_zy.shm + DT_SHM_SHARED);
+    if (rep.r < 0 || shared->setup_errno) {
+        errno = rep.r < 0 ? rep.err : shared->setup_errno;
         return -1;
     }
-    DtShared *shared = (DtShared *)(shm + DT_DATA_SIZE);
-    memcpy(shm, c->init.data, DT_DATA_SIZE);
-    int r = dt_run_child(c, path, fd, shared, out);
-    if (r == 0 && shared->done) {
-        dt_collect(c, shared, shm, out);
-    } else if (r == 0) {
-        memcpy(out->final.data, shm, DT_DATA_SIZE);
+    if (__atomic_load_n(&shared->done, __ATOMIC_ACQUIRE)) {
+        dt_collect(c, shared, dt_zy.shm, out);
+    } else {
+        out->final = c->init;
+        out->exception = rep.killed ? DT_EXC_TIMEOUT : DT_EXC_KILLED;
+        out->signal = WIFSIGNALED(rep.status) ? WTERMSIG(rep.status) : 0;
+        memcpy(out->final.data, dt_zy.shm, DT_DATA_SIZE);
     }
-    munmap(shm, DT_SHM_SIZE);
-    close(fd);
-    return r;
+    return 0;
 }
 
 /* ---- the host: what it can run, and its CPU ---- */

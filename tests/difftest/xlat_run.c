@@ -1,8 +1,12 @@
 /*
- * dt_xlat_run(): a fresh machine per case (1 MiB of RAM, 4-level page
- * tables, a CpuX86 in 64-bit user mode and a translator context of the
- * requested backend), so that no translation survives from one case to the
- * next. Physical layout: page tables from 0x1000, data at 0x10000, code at
+ * dt_xlat_run(): one machine per backend (1 MiB of RAM, 4-level page
+ * tables, a CpuX86 in user mode and a translator context), kept across
+ * cases because building one costs more than most cases (page faults on
+ * freshly zeroed tables). Each case starts from a clean one all the same:
+ * the CPU is RESET and put in the case's mode, the translation cache is
+ * flushed, the page tables, code and data are written anew, so no
+ * translation or CPU state survives from one case to the next. Physical
+ * layout: page tables from 0x1000, data at 0x10000, code at
  * 0x20000; code pages are user read-only, data pages user read/write.
  */
 #include "xlat_run.h"
@@ -154,15 +158,6 @@ static void xr_new(XrMachine *m, TcgBackendKind backend, unsigned mode)
     cpu_exec_attach(m->env, m->tcg);
 }
 
-static void xr_free(XrMachine *m)
-{
-    cpu_exec_detach(m->env);
-    tcg_free(m->tcg);
-    cpu_x86_free(m->env);
-    as_free(m->as);
-    mr_free_tree(m->root);
-}
-
 static void xr_load(XrMachine *m, const DtCase *c)
 {
     CpuX86 *env = m->env;
@@ -240,24 +235,42 @@ static bool xr_exec(XrMachine *m, unsigned ms)
     return r == CPU_EXIT_EXCEPTION;
 }
 
+/* the machine of a backend, made on first use and reset for each case */
+static XrMachine *xr_get(TcgBackendKind backend, unsigned mode)
+{
+    static XrMachine machines[2];
+    static bool made[2];
+    unsigned i = backend == TCG_BACKEND_JIT ? 0 : 1;
+    XrMachine *m = &machines[i];
+    if (!made[i]) {
+        xr_new(m, backend, mode);
+        made[i] = true;
+        return m;
+    }
+    tcg_flush(m->tcg, TCG_FLUSH_USER);
+    xr_page_tables(m);
+    cpu_x86_reset(m->env);
+    m->env->smc_armed = false;
+    xr_cpu_mode(m->env, mode);
+    return m;
+}
+
 int dt_xlat_run(const DtCase *c, TcgBackendKind backend, DtResult *out)
 {
     if (c->len > DT_CODE_MAX) {
         return -1;
     }
-    XrMachine m;
-    xr_new(&m, backend, c->mode);
+    XrMachine *m = xr_get(backend, c->mode);
     /* the host as the CPU model, unless the case names one */
-    m.env->features = c->model ? c->model : dt_host_features();
-    xr_load(&m, c);
+    m->env->features = c->model ? c->model : dt_host_features();
+    xr_load(m, c);
     bool done =
-        xr_exec(&m, c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT);
-    xr_result(&m, c, out);
+        xr_exec(m, c->timeout_ms ? c->timeout_ms : DT_TIMEOUT_MS_DEFAULT);
+    xr_result(m, c, out);
     if (!done) {
         out->exception = DT_EXC_TIMEOUT;
         out->trapno = -1;
     }
-    xr_free(&m);
     return 0;
 }
 

@@ -207,7 +207,7 @@ Test(mc146818, nmi_mask_and_nvram)
     for (int i = 0x10; i <= 0x2d; i++) {
         sum += rd((uint8_t)i);
     }
-    cr_assert_eq(rd(0x2e) << 8 | rd(0x2f), sum);
+    cr_assert_eq((unsigned)(rd(0x2e) << 8 | rd(0x2f)), sum);
 }
 
 Test(mc146818, malformed_accesses_are_harmless)
