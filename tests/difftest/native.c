@@ -580,7 +580,9 @@ static int dt_zygote_run(const DtCase *c, DtPath path, DtReply *rep)
         DtRequest *q = (DtRequest *)(dt_zy.shm + DT_SHM_REQUEST);
         memcpy(dt_zy.shm, c->init.data, DT_DATA_SIZE);
         memset(dt_zy.shm + DT_SHM_SHARED, 0, sizeof(DtShared));
-        memcpy(q->code, c->code, c->len);
+        if (c->len) {
+            memcpy(q->code, c->code, c->len);
+        }
         memcpy(q->gpr, c->init.gpr, sizeof(q->gpr));
         q->rflags = c->init.rflags;
         q->len = (uint32_t)c->len;

@@ -168,7 +168,9 @@ static void xr_load(XrMachine *m, const DtCase *c)
     cpu_load_eflags(env, c->init.rflags | EFL_IF, DT_FLAGS_USER | EFL_IF);
     memcpy(m->mem + XR_DATA_PHYS, c->init.data, DT_DATA_SIZE);
     memset(m->mem + XR_CODE_PHYS, 0xcc, DT_CODE_SIZE);
-    memcpy(m->mem + XR_CODE_PHYS, c->code, c->len);
+    if (c->len) {
+        memcpy(m->mem + XR_CODE_PHYS, c->code, c->len);
+    }
 }
 
 static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
