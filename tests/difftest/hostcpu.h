@@ -39,7 +39,7 @@ typedef struct DtQuirk {
     const char *name;
     const char *why; /* what Intel does and what the other vendor does */
     bool (*applies)(const DecodedInsn *d, X86Mode mode);
-    uint32_t flags; /* XF_* flags whose values differ */
+    uint32_t flags; /* XF_* flags whose values differ, DT_UNDEF_PF_WHICH */
     bool whole;
 } DtQuirk;
 

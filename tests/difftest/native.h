@@ -61,6 +61,13 @@
  */
 #define DT_FLAGS_HOST_ASYNC DT_NT
 
+/*
+ * In the undef mask of a comparison, beside RFLAGS bits (all below bit
+ * 22): when both runs end in #PF, their address and error code are not
+ * compared (which of two faulting operands is reported: a vendor quirk).
+ */
+#define DT_UNDEF_PF_WHICH (1u << 31)
+
 /* #PF error-code bits as the host kernel reports them */
 #define DT_PF_P (1u << 0)
 #define DT_PF_W (1u << 1)

@@ -15,8 +15,9 @@
 int dt_xlat_run(const DtCase *c, TcgBackendKind backend, DtResult *out);
 
 /*
- * Compare two results: exception, #PF address and error bits, registers,
- * RIP, data and RFLAGS outside undef_flags. Prints each difference to f
+ * Compare two results: exception, #PF address and error bits (unless
+ * undef_flags has DT_UNDEF_PF_WHICH), registers, RIP, data and RFLAGS
+ * outside undef_flags. Prints each difference to f
  * (if not NULL) and returns how many there are.
  */
 int dt_result_diff(const DtResult *a, const DtResult *b, uint32_t undef_flags,
