@@ -286,7 +286,8 @@ int dt_result_diff(const DtResult *a, const DtResult *b, uint32_t undef_flags,
                     dt_exc_name(b->exception));
         }
         n++;
-    } else if (a->exception == DT_EXC_PF && !(undef_flags & DT_UNDEF_PF_WHICH) &&
+    } else if (a->exception == DT_EXC_PF &&
+               !(undef_flags & DT_UNDEF_PF_WHICH) &&
                (a->fault_addr != b->fault_addr ||
                 (a->pf_error ^ b->pf_error) & (DT_PF_P | DT_PF_W))) {
         if (f) {
