@@ -71,6 +71,8 @@ void cpu_x86_reset(CpuX86 *env)
     env->df = 1;
     env->eflags = EFL_FIXED;
     env->exit_request = 0;
+    env->pending = 0;
+    env->event_mask = CPU_EV_ALL;
     env->hflags = 0;
     cpu_reset_segments(env);
     memset(env->cr, 0, sizeof(env->cr));
@@ -134,6 +136,7 @@ static uint32_t cpu_hflags_cr(const CpuX86 *env)
     hf |= (cr4 & CR4_UMIP) ? HF_UMIP : 0;
     hf |= (cr4 & CR4_FSGSBASE) ? HF_FSGSBASE : 0;
     hf |= (cr4 & CR4_OSXSAVE) ? HF_OSXSAVE : 0;
+    hf |= (cr4 & CR4_LA57) ? HF_LA57 : 0;
     hf |= (env->efer & EFER_LMA) ? HF_LMA : 0;
     return hf;
 }

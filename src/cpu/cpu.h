@@ -77,6 +77,7 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define CR0_CD BIT(30)
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
 #define CR4_OSFXSR BIT(9)
 #define CR4_UMIP BIT(11)
 #define CR4_LA57 BIT(12)
@@ -119,6 +120,7 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define HF_UMIP BIT(22)
 #define HF_FSGSBASE BIT(23)
 #define HF_OSXSAVE BIT(24)
+#define HF_LA57 BIT(25) /* CR4.LA57: 57-bit canonical addresses */
 
 /* segment access rights, VMX layout: descriptor bits 40-47 and 52-55 */
 #define SEG_AR_TYPE 0x000fu
@@ -156,6 +158,18 @@ typedef struct CpuMsrs {
     uint64_t misc_enable;
 } CpuMsrs;
 
+/* pending events (env->pending; cpu/exec.h raises and clears them) */
+enum {
+    CPU_EV_IRQ = 1u << 0, /* the INTR line (PIC, local APIC) */
+    CPU_EV_NMI = 1u << 1,
+    CPU_EV_INIT = 1u << 2,
+    CPU_EV_SIPI = 1u << 3,
+    CPU_EV_SMI = 1u << 4,
+    CPU_EV_WORK = 1u << 5, /* work queued to run on this vCPU */
+    CPU_EV_STOP = 1u << 6, /* leave cpu_exec: main loop, timeout, reset */
+    CPU_EV_ALL = (1u << 7) - 1,
+};
+
 typedef struct CpuX86 {
     /* ---- hot: generated code (offsets pinned below) ---- */
     uint64_t regs[16];
@@ -164,8 +178,8 @@ typedef struct CpuX86 {
     uint32_t cc_op;       /* CcOp */
     int32_t df;           /* +1 or -1 */
     uint32_t hflags;      /* HF_* */
-    int32_t exit_request; /* nonzero: leave at the next TB entry */
-    TcgJcEntry *jc;       /* set by tcg_cpu_new */
+    int32_t exit_request; /* negative: leave at the next TB entry (tcg.h) */
+    TcgJcRef jc;          /* set by tcg_cpu_new */
     TlbFast tlb_fast[MMU_IDX_COUNT];
     SegCache segs[CPU_NB_SEGS];
     uint32_t eflags; /* RFLAGS without CF PF AF ZF SF OF DF */
@@ -193,6 +207,10 @@ typedef struct CpuX86 {
     AddrSpace *as; /* system memory as this CPU sees it */
     CpuTlb tlb;
 
+    /* ---- pending events (cpu/exec.h): CPU_EV_*, atomic ---- */
+    uint32_t pending;    /* raised by any thread, cleared by the vCPU */
+    uint32_t event_mask; /* those that make the vCPU leave now */
+
     /* ---- the run loop (cpu/exec.c); NULL/0 while detached ---- */
     TcgCpu *tcg_cpu;          /* this vCPU in its translator context */
     TcgCtx *tcg_ctx;          /* that context */
@@ -200,7 +218,9 @@ typedef struct CpuX86 {
     uint64_t smc_pc;          /* linear pc of a restarted store's insn */
     bool smc_armed;           /* the next block at smc_pc is one insn */
 
-    /* the CPU model: BIT(XFEAT_*) (cpu_features.h); 0: every feature */
+    /* the CPU model: BIT(XFEAT_*) (cpu_features.h); 0: every feature.
+     * The translator reads it and the TB key does not hold it: change it
+     * only with no translated code alive (after tcg_flush). */
     uint64_t features;
 } CpuX86;
 
@@ -215,10 +235,10 @@ _Static_assert(offsetof(CpuX86, df) == 164, "CpuX86 layout");
 _Static_assert(offsetof(CpuX86, hflags) == 168, "CpuX86 layout");
 _Static_assert(offsetof(CpuX86, exit_request) == 172, "CpuX86 layout");
 _Static_assert(offsetof(CpuX86, jc) == 176, "CpuX86 layout");
-_Static_assert(offsetof(CpuX86, tlb_fast) == 184, "CpuX86 layout");
+_Static_assert(offsetof(CpuX86, tlb_fast) == 192, "CpuX86 layout");
 _Static_assert(sizeof(SegCache) == 24, "SegCache layout");
 _Static_assert(offsetof(SegCache, base) == 0, "SegCache layout");
-_Static_assert(offsetof(CpuX86, segs) == 184 + 16 * MMU_IDX_COUNT,
+_Static_assert(offsetof(CpuX86, segs) == 192 + 16 * MMU_IDX_COUNT,
                "CpuX86 layout");
 
 #define CPU_X86_SIGNATURE_DEFAULT 0x000806c1u /* family 6 model 0x8c */
@@ -263,6 +283,16 @@ static inline unsigned cpu_mmu_index(const CpuX86 *env)
 static inline unsigned cpu_cpl(const CpuX86 *env)
 {
     return env->hflags & HF_CPL_MASK;
+}
+
+/*
+ * The base that makes a code address linear: CS.base, but 0 in 64-bit
+ * mode, where it is ignored (SDM 3.4.4). The one rule for the TB key, the
+ * fetch and the translator.
+ */
+static inline uint64_t cpu_code_base(const CpuX86 *env)
+{
+    return (env->hflags & HF_CS64) ? 0 : env->segs[R_CS].base;
 }
 
 /* `-d cpu`: registers in QEMU's layout */

@@ -6,12 +6,15 @@
  * sees a new code page. Exceptions are returned to the caller for now (no
  * IDT delivery).
  *
- * Code pages: the first TB on a physical page marks the page as code in
- * its RAM region (mr_set_code) and in every TLB (tlb_protect_code), so
- * stores there leave the fast path. A store reaching such a page (through
- * the TLB or any other as_write/as_st, e.g. DMA) invalidates every TB of
- * the page and unmarks it. A store from generated code into the page of the
- * running block is restarted precisely before it writes (see exec_smc_store).
+ * Code pages: every TB marks the 64-byte chunks it covers as code in its
+ * RAM region (mr_set_code_mask), and the first TB on a physical page tags
+ * the page in every TLB (tlb_protect_code), so stores there leave the fast
+ * path. A store reaching a code chunk (through the TLB or any other
+ * as_write/as_st, e.g. DMA) invalidates only the TBs it overlaps; the
+ * page's mask is then rebuilt from the TBs left, and a page left without
+ * any is unmarked. Stores beside the code (data sharing its page) drop
+ * nothing. A store from generated code into the running block itself is
+ * restarted precisely before it writes (see exec_smc_store).
  */
 #include "cpu/exec.h"
 
@@ -23,6 +26,7 @@
 #include "util/log.h"
 
 #define EXEC_MAX_SECTIONS 4096 /* bound of the reverse (mr -> phys) walk */
+_Static_assert(TCG_CODE_CHUNK_SHIFT == MEM_CODE_CHUNK_SHIFT, "code chunks");
 #define EXEC_MAX_INSN 15
 
 static CpuX86 *exec_cpus; /* attached vCPUs, through exec_next */
@@ -30,8 +34,13 @@ static void (*exec_fe_translate)(void *env, IrFunc *f, TcgTbDesc *desc);
 
 /* ---- code pages ---- */
 
-/* mark or unmark phys_page as code in its RAM region and in the TLBs */
-static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, bool on)
+/*
+ * Set the code chunks of phys_page to mask in its RAM region; the TLBs
+ * follow when the page gains its first chunk or loses its last (tag: the
+ * caller knows which).
+ */
+static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, uint64_t mask,
+                           bool tag)
 {
     for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
         if (ctx && env->tcg_ctx != ctx) {
@@ -39,16 +48,12 @@ static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, bool on)
         }
         MemSection sec = as_find(env->as, phys_page);
         if (sec.mr && mr_is_ram(sec.mr)) {
-            uint64_t off = sec.mr_offset + (phys_page - sec.base);
-            if (on) {
-                mr_set_code(sec.mr, off);
-            } else {
-                mr_clear_code(sec.mr, off);
-            }
+            mr_set_code_mask(sec.mr, sec.mr_offset + (phys_page - sec.base),
+                             mask);
         }
-        if (on) {
+        if (tag && mask) {
             tlb_protect_code(env, phys_page);
-        } else {
+        } else if (tag) {
             tlb_unprotect_code(env, phys_page);
         }
     }
@@ -66,19 +71,26 @@ static TcgCtx *exec_current_ctx(void)
     return NULL;
 }
 
-/* TcgConfig.code_page_added: the first TB on phys_page */
-static void exec_code_page_added(void *opaque, uint64_t phys_page)
+/* TcgConfig.code_added: a new TB on phys_page */
+static void exec_code_added(void *opaque, uint64_t phys_page, uint64_t chunks,
+                            bool first)
 {
     (void)opaque;
-    exec_code_mark(exec_current_ctx(), phys_page & TCG_PAGE_MASK, true);
+    exec_code_mark(exec_current_ctx(), phys_page, chunks, first);
 }
 
-/* drop every TB of the page (then it has none: unmark it) */
-static void exec_invalidate_page(TcgCtx *ctx, uint64_t phys)
+/*
+ * Drop the TBs overlapping [phys, phys + len) (one page) and rebuild the
+ * page's chunks from those left; a page left without TBs is unmarked.
+ */
+static void exec_invalidate_range(TcgCtx *ctx, uint64_t phys, uint64_t len)
 {
     uint64_t page = phys & TCG_PAGE_MASK;
-    (void)tcg_invalidate_phys_page(ctx, page);
-    exec_code_mark(ctx, page, false);
+    if (!tcg_invalidate_phys_range(ctx, phys, len)) {
+        return;
+    }
+    uint64_t mask = tcg_page_code_mask(ctx, page);
+    exec_code_mark(ctx, page, mask, mask == 0);
 }
 
 /* every physical alias in env's space of [off, off + len) of mr */
@@ -92,9 +104,11 @@ static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
             off + len > sec.mr_offset) {
             uint64_t lo = MAX(off, sec.mr_offset);
             uint64_t hi = MIN(off + len, sec.mr_offset + sec.size);
-            for (uint64_t o = lo & TCG_PAGE_MASK; o < hi; o += TCG_PAGE_SIZE) {
-                exec_invalidate_page(env->tcg_ctx,
-                                     sec.base + (o - sec.mr_offset));
+            for (uint64_t o = lo; o < hi;) {
+                uint64_t n = MIN(hi - o, TCG_PAGE_SIZE - (o & ~TCG_PAGE_MASK));
+                exec_invalidate_range(env->tcg_ctx,
+                                      sec.base + (o - sec.mr_offset), n);
+                o += n;
             }
         }
         uint64_t next = sec.base + sec.size; /* size may be 2^64 - 1 */
@@ -121,6 +135,16 @@ static void exec_code_written(void *opaque, MemRegion *mr, uint64_t off,
     }
 }
 
+/* the memory core's dirty-reset hook: a logging client cleared bits */
+static void exec_dirty_reset(void *opaque, MemRegion *mr, uint64_t off,
+                             uint64_t len)
+{
+    (void)opaque;
+    for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
+        tlb_reset_dirty(env, mr_ram_ptr(mr) + off, len);
+    }
+}
+
 /* ---- self-modifying code ---- */
 
 /*
@@ -133,7 +157,7 @@ static bool exec_insn_pc(CpuX86 *env, TcgCpu *cpu, uintptr_t retaddr,
     uint64_t rip = env->rip;
     uint32_t cc_op = env->cc_op;
     bool ok = tcg_restore_state(cpu, retaddr);
-    *pc = env->rip + env->segs[R_CS].base;
+    *pc = env->rip + cpu_code_base(env);
     env->rip = rip;
     env->cc_op = cc_op;
     return ok;
@@ -161,18 +185,18 @@ static bool exec_runs_from(CpuX86 *env, uint64_t pc, uint64_t phys)
 }
 
 /*
- * TlbCodeWriteFn. A store into the page of the running block would leave
- * stale code after it in the block. Then, before anything is written, the
- * page's blocks are dropped, the store's instruction is restored from its
- * insn_start words (RIP, cc_op: the same precise state as a fault) and we
- * unwind; cpu_exec re-enters and that instruction is translated as a block
- * of its own (smc_armed), whose store is let through (the block ends right
- * after it, so the next instruction comes from the new bytes).
+ * TlbCodeWriteFn. A store into the running block itself would leave stale
+ * code after it in the block. Then, before anything is written, the blocks
+ * the store overlaps are dropped, the store's instruction is restored from
+ * its insn_start words (RIP, cc_op: the same precise state as a fault) and
+ * we unwind; cpu_exec re-enters and that instruction is translated as a
+ * block of its own (smc_armed), whose store is let through (the block ends
+ * right after it, so the next instruction comes from the new bytes). Any
+ * other store goes on: as_st's code hook drops what it overlaps.
  */
 static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
                            uintptr_t retaddr)
 {
-    (void)len;
     TcgCpu *cpu = tcg_current_cpu();
     uint64_t pc;
     if (!retaddr || !cpu || cpu != env->tcg_cpu ||
@@ -183,12 +207,13 @@ static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
         env->smc_armed = false;
         return;
     }
-    if (!exec_runs_from(env, pc, phys)) {
+    if (!exec_runs_from(env, pc, phys) ||
+        !tcg_tb_at_covers(env->tcg_ctx, retaddr, phys, len)) {
         return;
     }
-    TRACE(LOG_MMU, "smc: store at pc 0x%llx into its own code page 0x%llx\n",
+    TRACE(LOG_MMU, "smc: store at pc 0x%llx into its own block at 0x%llx\n",
           (unsigned long long)pc, (unsigned long long)phys);
-    exec_invalidate_page(env->tcg_ctx, phys);
+    exec_invalidate_range(env->tcg_ctx, phys, len);
     env->smc_armed = true;
     env->smc_pc = pc;
     env->exception_index = -1; /* not an exception: cpu_exec goes on */
@@ -267,12 +292,13 @@ TcgCtx *cpu_tcg_new_opts(TcgBackendKind backend, size_t code_size,
     cfg.perf_map = (opts & CPU_TCG_PERF_MAP) != 0;
     exec_fe_translate = cfg.fe.translate;
     cfg.fe.translate = exec_translate;
-    cfg.code_page_added = exec_code_page_added;
+    cfg.code_added = exec_code_added;
     cfg.fe.log_in_asm = exec_log_in_asm;
     cfg.fe.log_cpu = exec_log_cpu;
     TcgCtx *s = tcg_new(&cfg);
     x86_tcg_register_globals(s);
     mem_set_code_write_hook(exec_code_written, NULL);
+    mem_set_dirty_reset_hook(exec_dirty_reset, NULL);
     return s;
 }
 
@@ -304,6 +330,44 @@ void cpu_exec_detach(CpuX86 *env)
     env->exec_next = NULL;
 }
 
+/* ---- pending events ---- */
+
+void cpu_event_raise(CpuX86 *env, uint32_t events)
+{
+    __atomic_fetch_or(&env->pending, events, __ATOMIC_SEQ_CST);
+    if (events & __atomic_load_n(&env->event_mask, __ATOMIC_SEQ_CST)) {
+        __atomic_store_n(&env->exit_request, TCG_EXIT_REQUEST,
+                         __ATOMIC_SEQ_CST);
+    }
+}
+
+/*
+ * The exit-request word from the pending bits. Clearing it first and
+ * reading the bits after (both sequentially consistent) pairs with
+ * cpu_event_raise's bit-then-word: either this sees the new bit or the
+ * raiser's store of the word comes after the clear.
+ */
+static void cpu_event_rederive(CpuX86 *env)
+{
+    __atomic_store_n(&env->exit_request, 0, __ATOMIC_SEQ_CST);
+    if (cpu_events(env) & env->event_mask) {
+        __atomic_store_n(&env->exit_request, TCG_EXIT_REQUEST,
+                         __ATOMIC_SEQ_CST);
+    }
+}
+
+void cpu_event_clear(CpuX86 *env, uint32_t events)
+{
+    __atomic_fetch_and(&env->pending, ~events, __ATOMIC_SEQ_CST);
+    cpu_event_rederive(env);
+}
+
+void cpu_event_mask_set(CpuX86 *env, uint32_t mask)
+{
+    __atomic_store_n(&env->event_mask, mask, __ATOMIC_SEQ_CST);
+    cpu_event_rederive(env);
+}
+
 CpuExitReason cpu_exec(CpuX86 *env)
 {
     ASSERT(env->tcg_cpu);
@@ -316,7 +380,7 @@ CpuExitReason cpu_exec(CpuX86 *env)
             }
             return CPU_EXIT_EXCEPTION;
         case TCG_EXEC_REQUEST:
-            env->exit_request = 0;
+            cpu_event_rederive(env);
             return CPU_EXIT_REQUEST;
         case TCG_EXEC_FRONTEND:
             return CPU_EXIT_FRONTEND;

@@ -35,6 +35,24 @@ void cpu_exec_detach(CpuX86 *env);
 /* run env until an exception, an exit request or a front-end exit */
 CpuExitReason cpu_exec(CpuX86 *env);
 
+/*
+ * Pending events. Each is a bit of env->pending beside the exit-request
+ * word: cpu_event_raise (any thread, also a signal handler) sets the bit
+ * and then the word; the vCPU acts on the bits when cpu_exec returns
+ * CPU_EXIT_REQUEST and clears those it took. Whenever cpu_exec clears the
+ * word it derives it again from pending & event_mask, so an event raised
+ * meanwhile is never lost and one the CPU cannot take now (an IRQ under
+ * IF = 0: the front end narrows event_mask) does not spin the loop.
+ */
+void cpu_event_raise(CpuX86 *env, uint32_t events);
+/* the vCPU's own thread: drop events taken, change what makes it leave */
+void cpu_event_clear(CpuX86 *env, uint32_t events);
+void cpu_event_mask_set(CpuX86 *env, uint32_t mask);
+static inline uint32_t cpu_events(const CpuX86 *env)
+{
+    return __atomic_load_n(&env->pending, __ATOMIC_SEQ_CST);
+}
+
 /* `-d stats`: the translator's and the TLB's counters of env */
 void cpu_exec_stats_print(CpuX86 *env, FILE *f);
 

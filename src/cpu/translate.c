@@ -76,7 +76,7 @@ static void fe_get_key(void *opaque, TbKey *key)
 {
     CpuX86 *env = opaque;
     key->pc = env->rip;
-    key->cs_base = env->segs[R_CS].base;
+    key->cs_base = cpu_code_base(env);
     key->flags = env->hflags;
 }
 
@@ -84,6 +84,15 @@ static uint64_t fe_code_phys(void *opaque, const TbKey *key)
 {
     CpuX86 *env = opaque;
     return tlb_code_phys(env, key->pc + key->cs_base, cpu_mmu_index(env), 0);
+}
+
+/* a two-page block's second page holds its last byte */
+static uint64_t fe_code_phys_page2(void *opaque, const TbKey *key,
+                                   uint32_t size)
+{
+    CpuX86 *env = opaque;
+    uint64_t last = key->cs_base + key->pc + size - 1;
+    return tlb_code_phys(env, last, cpu_mmu_index(env), 0) & TCG_PAGE_MASK;
 }
 
 static void fe_restore_state(void *opaque, const uint64_t *words)
@@ -229,13 +238,15 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
     Dc dc = {.env = env,
              .f = f,
              .pc = desc->key.pc,
+             .tb_pc = desc->key.pc,
+             .hflags = desc->key.flags,
              .mmu = cpu_mmu_index(env),
              .cc_op = CC_OP_DYNAMIC,
              .live_out = CC_ALL};
     uint32_t max = desc->max_insns ? desc->max_insns : TR_MAX_INSNS;
     TrBlock b;
     uint32_t n = 0;
-    tr_mode_init(&dc, desc->key.flags);
+    tr_mode_init(&dc, desc->key.flags, desc->key.cs_base);
     max = MIN(max, (uint32_t)TR_MAX_INSNS);
     if (env->hflags & HF_TF) {
         max = 1;
@@ -265,6 +276,7 @@ void x86_tcg_config(TcgConfig *cfg, TcgBackendKind backend)
     cfg->st_slow = tlb_st_slow;
     cfg->fe = (TcgFrontend){.get_key = fe_get_key,
                             .code_phys = fe_code_phys,
+                            .code_phys_page2 = fe_code_phys_page2,
                             .translate = fe_translate,
                             .restore_state = fe_restore_state};
 }

@@ -33,7 +33,9 @@ typedef struct Dc {
     uint8_t dmode;    /* X86Mode of the decoder */
     bool ss32;        /* SS.B: ESP (else SP) outside 64-bit mode */
     bool addseg;      /* DS/ES/SS bases may be nonzero (add them) */
-    uint64_t cs_base; /* linear address = cs_base + pc */
+    uint64_t cs_base; /* linear address = cs_base + pc (TB key) */
+    uint64_t tb_pc;   /* pc of the block's first instruction */
+    uint32_t hflags;  /* the TB key's flags */
     /* flags (translate_flags.c) */
     uint16_t live_out; /* CC_* live after this insn (CC_ALL: unknown) */
     bool cc_note;      /* cc_a/cc_b: SUB operands of the cc_note_op state */
@@ -100,7 +102,7 @@ bool tr_feature_gate(Dc *dc);
 
 /* ---- 16/32-bit code (translate_legacy.c, translate_ops.c) ---- */
 /* Dc mode fields from the TB flags */
-void tr_mode_init(Dc *dc, uint32_t hflags);
+void tr_mode_init(Dc *dc, uint32_t hflags, uint64_t cs_base);
 /* INC/DEC 40-4F aside: PUSHA POPA DAA DAS AAA AAS AAM AAD INTO BOUND,
    PUSH/POP sreg, LDS/LES; false: not one of them */
 bool tr_legacy(Dc *dc);

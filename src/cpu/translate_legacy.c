@@ -13,7 +13,7 @@
 
 #include "util/log.h"
 
-void tr_mode_init(Dc *dc, uint32_t hflags)
+void tr_mode_init(Dc *dc, uint32_t hflags, uint64_t cs_base)
 {
     if (hflags & HF_CS64) {
         dc->dmode = X86_MODE64;
@@ -25,7 +25,7 @@ void tr_mode_init(Dc *dc, uint32_t hflags)
     dc->dmode = (hflags & HF_CS32) ? X86_MODE32 : X86_MODE16;
     dc->ss32 = (hflags & HF_SS32) != 0;
     dc->addseg = (hflags & HF_ADDSEG) != 0;
-    dc->cs_base = dc->env->segs[R_CS].base;
+    dc->cs_base = cs_base;
 }
 
 /* the stack address of rSP - k (k may be negative: above rSP) */

@@ -332,11 +332,18 @@ uint64_t tr_br_wrap(Dc *dc, uint64_t target, unsigned size)
     return size == 2 ? target & 0xffff : target & 0xffffffffu;
 }
 
-/* outside 64-bit mode, or 48-bit canonical: bits 63..47 all equal */
+/* the bits above a canonical address's significant ones (48, or 57) */
+static unsigned tr_canon_shift(const Dc *dc)
+{
+    return (dc->hflags & HF_LA57) ? 64 - 57 : 64 - 48;
+}
+
+/* outside 64-bit mode, or canonical: the bits above the top one equal it */
 bool tr_target_ok(Dc *dc, uint64_t target)
 {
+    unsigned sh = tr_canon_shift(dc);
     return dc->dmode != X86_MODE64 ||
-           (uint64_t)((int64_t)(target << 16) >> 16) == target;
+           (uint64_t)((int64_t)(target << sh) >> sh) == target;
 }
 
 /* chained: straight into the next block; unchained: RIP, then exit */
@@ -371,6 +378,23 @@ void tr_exit(Dc *dc, IrExit why)
     }
 }
 
+/*
+ * May a direct jump to target chain (goto_tb)? A chained jump is taken
+ * without a lookup, so it must stay valid for as long as this block is:
+ * with paging on, only a target on the block's own virtual page is (its
+ * mapping is the one this block was looked up under). Other targets go
+ * through the jump cache, whose entries die with every mapping change.
+ * Without paging, linear = physical (A20 changes flush every TB).
+ */
+static bool tr_chainable(const Dc *dc, uint64_t target)
+{
+    if (!(dc->hflags & HF_PG)) {
+        return true;
+    }
+    return ((dc->cs_base + target) & TCG_PAGE_MASK) ==
+           ((dc->cs_base + dc->tb_pc) & TCG_PAGE_MASK);
+}
+
 void tr_goto(Dc *dc, uint64_t target, unsigned slot)
 {
     if (!tr_target_ok(dc, target)) {
@@ -380,6 +404,12 @@ void tr_goto(Dc *dc, uint64_t target, unsigned slot)
     if (dc->env->hflags & HF_TF) {
         ir_movi(dc->f, IR_I64, x86_g.rip, target);
         tr_single_step(dc);
+        return;
+    }
+    if (!tr_chainable(dc, target)) {
+        ir_movi(dc->f, IR_I64, x86_g.rip, target);
+        ir_goto_ptr(dc->f, x86_g.rip);
+        dc->ended = true;
         return;
     }
     ir_goto_tb(dc->f, slot);
@@ -437,8 +467,8 @@ void tr_canon_check(Dc *dc, IrTemp target)
     IrFunc *f = dc->f;
     IrTemp t = tr_new(dc);
     uint32_t ok = ir_label_new(f);
-    ir_op2i(f, IR_SHL, IR_I64, t, target, 16);
-    ir_op2i(f, IR_SAR, IR_I64, t, t, 16);
+    ir_op2i(f, IR_SHL, IR_I64, t, target, tr_canon_shift(dc));
+    ir_op2i(f, IR_SAR, IR_I64, t, t, tr_canon_shift(dc));
     ir_brcond(f, IR_I64, IR_EQ, t, target, ok);
     tr_exception(dc, 13);
     dc->ended = false;

@@ -268,10 +268,35 @@ void mr_set_dirty(MemRegion *mr, uint64_t off, uint64_t len);
 /* true if any page in [off, off+len) is dirty for client; clears them */
 bool mr_test_and_clear_dirty(MemRegion *mr, uint64_t off, uint64_t len,
                              DirtyClient client);
-/* pages holding translated code: a write there must invalidate blocks */
+
+/*
+ * Dirty logging: a client that reads a region's bitmap (the display for
+ * VRAM, snapshots for all RAM) turns logging on for it. Then stores that
+ * bypass the address-space API (generated code's fast path, through the
+ * TLB) must mark the bitmap too: the TLB tags such pages (TLB_NOTDIRTY)
+ * while a logging client's bit is clear, and clearing a bit calls the
+ * dirty-reset hook so the TLBs tag the page again.
+ */
+void mr_set_dirty_log(MemRegion *mr, DirtyClient client, bool on);
+/* would a store to off's page set a bit some logging client has clear? */
+bool mr_dirty_log_pending(const MemRegion *mr, uint64_t off);
+typedef void MemDirtyResetFn(void *opaque, MemRegion *mr, uint64_t off,
+                             uint64_t len);
+void mem_set_dirty_reset_hook(MemDirtyResetFn *fn, void *opaque);
+/*
+ * Translated code, per 64-byte chunk of each page: a write touching a code
+ * chunk must invalidate blocks. A page's mask has bit i for the chunk at
+ * [64 i, 64 i + 64); mr_set_code_mask replaces the mask of off's page,
+ * mr_set_code/mr_clear_code set or clear all of it; mr_is_code: any chunk.
+ */
+#define MEM_CODE_CHUNK_SHIFT 6
+void mr_set_code_mask(MemRegion *mr, uint64_t off, uint64_t mask);
+uint64_t mr_code_mask(const MemRegion *mr, uint64_t off);
 void mr_set_code(MemRegion *mr, uint64_t off);
 void mr_clear_code(MemRegion *mr, uint64_t off);
 bool mr_is_code(const MemRegion *mr, uint64_t off);
+/* the chunks of off's page that [off, off + len) touches (to its end) */
+uint64_t mem_code_chunks(uint64_t off, uint64_t len);
 
 /*
  * Called after a write through this API (as_write, as_st, as_unmap) changed

@@ -5,9 +5,11 @@
  * (display refresh, snapshots) and one code bitmap. Every write that goes
  * through the address-space API marks its pages dirty for every client; a
  * client tests and clears its own bits. A new region starts all dirty, so
- * the first display refresh or snapshot pass sees everything. A write that
- * touches a code page calls the code-write hook, which the translator sets
- * to drop the translated blocks there.
+ * the first display refresh or snapshot pass sees everything. Code is
+ * tracked per 64-byte chunk (one 64-bit mask per page): a write that
+ * touches a chunk holding translated code calls the code-write hook, which
+ * the translator sets to drop the blocks there; writes beside the code, to
+ * data sharing its page, do not.
  */
 #include <string.h>
 
@@ -15,6 +17,8 @@
 
 static MemCodeWriteFn *code_hook;
 static void *code_hook_opaque;
+static MemDirtyResetFn *dirty_hook;
+static void *dirty_hook_opaque;
 
 static uint64_t mr_pages(const MemRegion *mr)
 {
@@ -49,7 +53,7 @@ void mr_bitmaps_alloc(MemRegion *mr)
         mr->dirty[c] = xmalloc(words * sizeof(uint64_t));
         memset(mr->dirty[c], 0xff, words * sizeof(uint64_t));
     }
-    mr->code = xcalloc(words, sizeof(uint64_t));
+    mr->code = xcalloc(mr_pages(mr) + 1, sizeof(uint64_t));
     mr->code_pages = 0;
 }
 
@@ -110,35 +114,90 @@ bool mr_test_and_clear_dirty(MemRegion *mr, uint64_t off, uint64_t len,
         dirty |= bit_test(mr->dirty[client], p);
         bit_clear(mr->dirty[client], p);
     }
+    if (dirty && (mr->dirty_log & BIT(client)) && dirty_hook) {
+        dirty_hook(dirty_hook_opaque, mr, first << MEM_PAGE_SHIFT,
+                   (last - first + 1) << MEM_PAGE_SHIFT);
+    }
     return dirty;
+}
+
+void mr_set_dirty_log(MemRegion *mr, DirtyClient client, bool on)
+{
+    ASSERT(client < DIRTY__COUNT);
+    if (!mr->ram) {
+        return;
+    }
+    if (on) {
+        mr->dirty_log |= (uint8_t)BIT(client);
+    } else {
+        mr->dirty_log &= (uint8_t)~BIT(client);
+    }
+    if (on && dirty_hook) { /* pages already clean get tagged */
+        dirty_hook(dirty_hook_opaque, mr, 0, mr->ram_cap);
+    }
+}
+
+bool mr_dirty_log_pending(const MemRegion *mr, uint64_t off)
+{
+    if (!mr->dirty_log || off >= mr->ram_cap) {
+        return false;
+    }
+    for (int c = 0; c < DIRTY__COUNT; c++) {
+        if ((mr->dirty_log & BIT(c)) &&
+            !bit_test(mr->dirty[c], off >> MEM_PAGE_SHIFT)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void mem_set_dirty_reset_hook(MemDirtyResetFn *fn, void *opaque)
+{
+    dirty_hook = fn;
+    dirty_hook_opaque = opaque;
+}
+
+uint64_t mem_code_chunks(uint64_t off, uint64_t len)
+{
+    uint64_t in = off & (MEM_PAGE_SIZE - 1);
+    if (len == 0) {
+        return 0;
+    }
+    uint64_t end = MIN(in + len, MEM_PAGE_SIZE);
+    return MASK_RANGE(in >> MEM_CODE_CHUNK_SHIFT,
+                      (end - 1) >> MEM_CODE_CHUNK_SHIFT);
+}
+
+void mr_set_code_mask(MemRegion *mr, uint64_t off, uint64_t mask)
+{
+    ASSERT(mr->ram && off < mr->ram_cap);
+    uint64_t *m = &mr->code[off >> MEM_PAGE_SHIFT];
+    mr->code_pages += *m == 0 && mask != 0;
+    mr->code_pages -= *m != 0 && mask == 0;
+    *m = mask;
 }
 
 void mr_set_code(MemRegion *mr, uint64_t off)
 {
-    ASSERT(mr->ram && off < mr->ram_cap);
-    uint64_t p = off >> MEM_PAGE_SHIFT;
-    if (!bit_test(mr->code, p)) {
-        bit_set(mr->code, p);
-        mr->code_pages++;
-    }
+    mr_set_code_mask(mr, off, ~0ull);
 }
 
 void mr_clear_code(MemRegion *mr, uint64_t off)
 {
-    ASSERT(mr->ram && off < mr->ram_cap);
-    uint64_t p = off >> MEM_PAGE_SHIFT;
-    if (bit_test(mr->code, p)) {
-        bit_clear(mr->code, p);
-        mr->code_pages--;
+    mr_set_code_mask(mr, off, 0);
+}
+
+uint64_t mr_code_mask(const MemRegion *mr, uint64_t off)
+{
+    if (!mr->ram || off >= mr->ram_cap) {
+        return 0;
     }
+    return mr->code[off >> MEM_PAGE_SHIFT];
 }
 
 bool mr_is_code(const MemRegion *mr, uint64_t off)
 {
-    if (!mr->ram || off >= mr->ram_cap) {
-        return false;
-    }
-    return bit_test(mr->code, off >> MEM_PAGE_SHIFT);
+    return mr_code_mask(mr, off) != 0;
 }
 
 void mem_set_code_write_hook(MemCodeWriteFn *fn, void *opaque)
@@ -147,12 +206,17 @@ void mem_set_code_write_hook(MemCodeWriteFn *fn, void *opaque)
     code_hook_opaque = opaque;
 }
 
-static bool any_code(const MemRegion *mr, uint64_t first, uint64_t last)
+/* does [off, off + len) touch a code chunk? (page by page) */
+static bool any_code(const MemRegion *mr, uint64_t off, uint64_t len)
 {
-    for (uint64_t p = first; p <= last; p++) {
-        if (bit_test(mr->code, p)) {
+    uint64_t end = off + len;
+    while (off < end) {
+        uint64_t n =
+            MIN(end - off, MEM_PAGE_SIZE - (off & (MEM_PAGE_SIZE - 1)));
+        if (mr->code[off >> MEM_PAGE_SHIFT] & mem_code_chunks(off, n)) {
             return true;
         }
+        off += n;
     }
     return false;
 }
@@ -164,7 +228,8 @@ void mr_note_write(MemRegion *mr, uint64_t off, uint64_t len)
         return;
     }
     mr_set_dirty(mr, off, len);
-    if (mr->code_pages && code_hook && any_code(mr, first, last)) {
+    len = MIN(len, mr->size - off);
+    if (mr->code_pages && code_hook && any_code(mr, off, len)) {
         code_hook(code_hook_opaque, mr, off, len);
     }
 }

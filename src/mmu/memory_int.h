@@ -57,8 +57,9 @@ struct MemRegion {
     uint64_t ram_cap; /* bytes mapped (size can shrink below it) */
     bool ram_owned;   /* mmap'ed by us */
     uint64_t *dirty[DIRTY__COUNT];
-    uint64_t *code;
-    uint64_t code_pages; /* pages set in code */
+    uint8_t dirty_log;   /* BIT(client): clients logging this region */
+    uint64_t *code;      /* per page: the 64-byte chunks holding code */
+    uint64_t code_pages; /* pages with a chunk set */
     MemRegion *ram_next; /* list of all RAM blocks, for as_unmap */
 };
 

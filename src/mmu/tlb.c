@@ -34,15 +34,18 @@
 
 /* what a translated access resolved to */
 typedef struct TlbHit {
-    uint8_t *host; /* plain RAM for this access, else NULL */
-    uint64_t phys; /* physical address of the byte */
-    bool code;     /* a write to a page with translated code */
+    uint8_t *host;   /* plain RAM for this access, else NULL */
+    uint64_t phys;   /* physical address of the byte */
+    bool code;       /* a write to a page with translated code */
+    bool notdirty;   /* a write that must mark the dirty bitmaps */
+    TlbEntry *entry; /* the first-level entry used */
 } TlbHit;
 
+/* idx's tables in the current context */
 static inline TlbTable *tlb_table(CpuX86 *env, unsigned idx)
 {
     ASSERT(idx < MMU_IDX_COUNT);
-    return &env->tlb.t[idx];
+    return &env->tlb.cur->t[idx];
 }
 
 static inline uint64_t tlb_tag(const TlbEntry *e, WalkAccess acc)
@@ -75,78 +78,200 @@ static uint64_t tlb_entry_page(const TlbEntry *e)
     return TLB_INVALID_TAG;
 }
 
+/* the first-level slot of vaddr (as the fast path indexes it) */
+static inline uint32_t tlb_slot(const TlbTable *t, uint64_t vaddr)
+{
+    return (uint32_t)(vaddr >> TCG_PAGE_BITS) & (t->nentries - 1);
+}
+
+static inline uint64_t tlb_phys_page(uint64_t phys)
+{
+    return phys & TCG_PAGE_MASK;
+}
+
 static void tlb_entry_clear(TlbEntry *e)
 {
     e->addr_read = e->addr_write = e->addr_code = TLB_INVALID_TAG;
     e->addend = 0;
 }
 
-/* ---- life cycle and flushes ---- */
+/* ---- contexts, life cycle and flushes ---- */
 
-/* (re)allocate idx's first level with n entries, all empty */
-static void tlb_table_alloc(CpuX86 *env, unsigned idx, uint32_t n)
+/* point the fast path at the current context's tables */
+static void tlb_fast_sync(CpuX86 *env)
 {
-    TlbTable *t = tlb_table(env, idx);
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        const TlbTable *t = &env->tlb.cur->t[i];
+        env->tlb_fast[i].table = t->entries;
+        env->tlb_fast[i].mask = (uintptr_t)(t->nentries - 1) * sizeof(TlbEntry);
+    }
+}
+
+/* (re)allocate a first level with n entries, all empty */
+static void tlb_table_alloc(TlbTable *t, uint32_t n)
+{
     free(t->entries);
     free(t->phys);
+    free(t->filled);
     t->nentries = n;
     t->entries = xcalloc(n, sizeof(TlbEntry));
     t->phys = xcalloc(n, sizeof(uint64_t));
+    t->filled = xcalloc(n / TLB_LOG_DIV, sizeof(uint32_t));
+    t->nfilled = 0;
     for (uint32_t i = 0; i < n; i++) {
         tlb_entry_clear(&t->entries[i]);
     }
     t->evictions = t->idle_flushes = 0;
-    env->tlb_fast[idx].table = t->entries;
-    env->tlb_fast[idx].mask = (uintptr_t)(n - 1) * sizeof(TlbEntry);
+}
+
+static void tlb_victim_clear(TlbTable *t, unsigned i)
+{
+    tlb_entry_clear(&t->victim[i]);
+    t->victim_vpage[i] = TLB_INVALID_TAG;
+    t->victim_phys[i] = 0;
+}
+
+static void tlb_l2_gen_bump(TlbTable *t, bool global)
+{
+    bool wrapped = ++t->l2_gen == 0;
+    if (global) {
+        wrapped |= ++t->l2_ggen == 0;
+    }
+    if (wrapped) { /* old generations must not match again */
+        memset(t->l2_small, 0, TLB_L2_SMALL * sizeof(TlbL2Entry));
+        memset(t->l2_large, 0, TLB_L2_LARGE * sizeof(TlbL2Entry));
+        t->l2_gen = t->l2_ggen = 1;
+    }
+}
+
+/* a new context: every table empty, generations at 1 (zeroed entries miss) */
+static TlbCtx *tlb_ctx_new(void)
+{
+    TlbCtx *c = xzalloc(sizeof(*c));
+    c->tag = TLB_TAG_NONE;
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        TlbTable *t = &c->t[i];
+        tlb_table_alloc(t, TLB_ENTRIES_DEFAULT);
+        for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
+            tlb_victim_clear(t, v);
+        }
+        t->lp_addr = t->lp_mask = TLB_NO_LP;
+        t->l2_small = xcalloc(TLB_L2_SMALL, sizeof(TlbL2Entry));
+        t->l2_large = xcalloc(TLB_L2_LARGE, sizeof(TlbL2Entry));
+        t->l2_gen = t->l2_ggen = 1;
+    }
+    return c;
+}
+
+static void tlb_ctx_free(TlbCtx *c)
+{
+    for (unsigned i = 0; c && i < MMU_IDX_COUNT; i++) {
+        TlbTable *t = &c->t[i];
+        free(t->entries);
+        free(t->phys);
+        free(t->filled);
+        free(t->l2_small);
+        free(t->l2_large);
+    }
+    free(c);
 }
 
 void tlb_init(CpuX86 *env)
 {
-    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        TlbTable *t = tlb_table(env, i);
-        t->entries = NULL;
-        t->phys = NULL;
-        tlb_table_alloc(env, i, TLB_ENTRIES_DEFAULT);
-        t->l2_small = xcalloc(TLB_L2_SMALL, sizeof(TlbL2Entry));
-        t->l2_large = xcalloc(TLB_L2_LARGE, sizeof(TlbL2Entry));
-        t->l2_gen = 0; /* the flush below makes it 1: zeroed entries miss */
-    }
+    memset(env->tlb.ctx, 0, sizeof(env->tlb.ctx));
+    env->tlb.ctx[0] = tlb_ctx_new();
+    env->tlb.ctx[0]->tag = 0;
+    env->tlb.cur = env->tlb.ctx[0];
+    env->tlb.stamp = 0;
+    tlb_fast_sync(env);
     tlb_flush(env);
     env->tlb.stats = (TlbStats){0};
 }
 
 void tlb_destroy(CpuX86 *env)
 {
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        tlb_ctx_free(env->tlb.ctx[c]);
+        env->tlb.ctx[c] = NULL;
+    }
+    env->tlb.cur = NULL;
     for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        TlbTable *t = tlb_table(env, i);
-        free(t->entries);
-        free(t->phys);
-        free(t->l2_small);
-        free(t->l2_large);
-        t->entries = NULL;
-        t->phys = NULL;
-        t->l2_small = t->l2_large = NULL;
         env->tlb_fast[i].table = NULL;
     }
 }
 
-/* clear the first level; shrink it after flushes that found it idle */
-static void tlb_flush_main(CpuX86 *env, unsigned idx)
+/* a slot went from empty to live: log it (or note the log overflowed) */
+static void tlb_log_fill(TlbTable *t, uint32_t slot)
 {
-    TlbTable *t = tlb_table(env, idx);
-    uint32_t used = 0;
-    for (uint32_t i = 0; i < t->nentries; i++) {
-        used += t->entries[i].addr_read != TLB_INVALID_TAG ||
-                t->entries[i].addr_write != TLB_INVALID_TAG ||
-                t->entries[i].addr_code != TLB_INVALID_TAG;
-        tlb_entry_clear(&t->entries[i]);
+    uint32_t cap = t->nentries / TLB_LOG_DIV;
+    if (t->nfilled < cap) {
+        t->filled[t->nfilled] = slot;
     }
+    if (t->nfilled <= cap) {
+        t->nfilled++;
+    }
+}
+
+static bool tlb_slot_live(const TlbTable *t, uint32_t slot)
+{
+    return tlb_entry_page(&t->entries[slot]) != TLB_INVALID_TAG;
+}
+
+/*
+ * Clear the first level's slots, all or only the non-global ones (those
+ * kept are logged again). Returns how many slots were live.
+ */
+static uint32_t tlb_clear_main(TlbTable *t, bool keep_global)
+{
+    uint32_t cap = t->nentries / TLB_LOG_DIV, used = 0, kept = 0;
+    bool scan = t->nfilled > cap;
+    uint32_t n = scan ? t->nentries : t->nfilled;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t slot = scan ? k : t->filled[k];
+        if (!tlb_slot_live(t, slot)) {
+            continue;
+        }
+        used++;
+        if (keep_global && (t->phys[slot] & TLB_PHYS_GLOBAL)) {
+            if (kept < cap) {
+                t->filled[kept] = slot;
+            }
+            kept += kept <= cap;
+            continue;
+        }
+        tlb_entry_clear(&t->entries[slot]);
+        t->phys[slot] = 0;
+    }
+    t->nfilled = kept;
+    return used;
+}
+
+/* one table: its first level (shrunk after idle flushes), victim, l2 */
+static void tlb_flush_table(CpuX86 *env, TlbTable *t, bool keep_global)
+{
+    uint32_t used = tlb_clear_main(t, keep_global);
     t->evictions = 0;
     if (t->nentries <= TLB_ENTRIES_DEFAULT || used >= t->nentries / 8) {
         t->idle_flushes = 0;
     } else if (++t->idle_flushes >= TLB_SHRINK_FLUSHES) {
-        tlb_table_alloc(env, idx, t->nentries / 2);
+        tlb_table_alloc(t, t->nentries / 2);
         env->tlb.stats.shrinks++;
+    }
+    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
+        if (!keep_global || !(t->victim_phys[i] & TLB_PHYS_GLOBAL)) {
+            tlb_victim_clear(t, i);
+        }
+    }
+    if (!keep_global) {
+        t->lp_addr = t->lp_mask = TLB_NO_LP; /* kept globals keep the range */
+    }
+    tlb_l2_gen_bump(t, !keep_global);
+}
+
+static void tlb_flush_ctx(CpuX86 *env, TlbCtx *c, bool keep_global)
+{
+    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
+        tlb_flush_table(env, &c->t[i], keep_global);
     }
 }
 
@@ -155,45 +280,54 @@ static void tlb_maybe_grow(CpuX86 *env, unsigned idx)
 {
     TlbTable *t = tlb_table(env, idx);
     if (t->evictions >= t->nentries && t->nentries < TLB_ENTRIES_MAX) {
-        tlb_table_alloc(env, idx, t->nentries * 2);
+        tlb_table_alloc(t, t->nentries * 2);
+        tlb_fast_sync(env);
         env->tlb.stats.grows++;
-    }
-}
-
-void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
-{
-    TlbTable *t = tlb_table(env, idx);
-    tlb_flush_main(env, idx);
-    for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
-        tlb_entry_clear(&t->victim[i]);
-        t->victim_vpage[i] = TLB_INVALID_TAG;
-    }
-    t->lp_addr = t->lp_mask = TLB_NO_LP;
-    if (++t->l2_gen == 0) { /* wrapped: old generations must not match */
-        memset(t->l2_small, 0, TLB_L2_SMALL * sizeof(TlbL2Entry));
-        memset(t->l2_large, 0, TLB_L2_LARGE * sizeof(TlbL2Entry));
-        t->l2_gen = 1;
     }
 }
 
 void tlb_flush(CpuX86 *env)
 {
-    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        tlb_flush_mmuidx(env, i);
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        if (env->tlb.ctx[c]) {
+            tlb_flush_ctx(env, env->tlb.ctx[c], false);
+        }
     }
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
     env->tlb.stats.flushes++;
 }
 
-static void tlb_flush_page_idx(CpuX86 *env, unsigned idx, uint64_t page)
+void tlb_flush_nonglobal(CpuX86 *env)
 {
-    TlbTable *t = tlb_table(env, idx);
+    tlb_flush_ctx(env, env->tlb.cur, true);
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
+    env->tlb.stats.nonglobal_flushes++;
+}
+
+void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
+{
+    ASSERT(idx < MMU_IDX_COUNT);
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        if (env->tlb.ctx[c]) {
+            tlb_flush_table(env, &env->tlb.ctx[c]->t[idx], false);
+        }
+    }
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
+}
+
+static void tlb_flush_page_table(CpuX86 *env, TlbTable *t, uint64_t page)
+{
     if (t->lp_mask != TLB_NO_LP && (page & t->lp_mask) == t->lp_addr) {
-        tlb_flush_mmuidx(env, idx);
+        tlb_flush_table(env, t, false);
         return;
     }
-    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], page);
-    if (tlb_entry_page(e) == page) {
-        tlb_entry_clear(e);
+    uint32_t slot = tlb_slot(t, page);
+    if (tlb_entry_page(&t->entries[slot]) == page) {
+        tlb_entry_clear(&t->entries[slot]);
+        t->phys[slot] = 0;
     }
     /* no large page covers it (lp range), so only a 4 KiB one can */
     TlbL2Entry *l2 = &t->l2_small[(page >> TCG_PAGE_BITS) & (TLB_L2_SMALL - 1)];
@@ -202,18 +336,78 @@ static void tlb_flush_page_idx(CpuX86 *env, unsigned idx, uint64_t page)
     }
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         if (t->victim_vpage[i] == page) {
-            tlb_entry_clear(&t->victim[i]);
-            t->victim_vpage[i] = TLB_INVALID_TAG;
+            tlb_victim_clear(t, i);
         }
     }
 }
 
 void tlb_flush_page(CpuX86 *env, uint64_t vaddr)
 {
-    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        tlb_flush_page_idx(env, i, vaddr & TCG_PAGE_MASK);
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
+            tlb_flush_page_table(env, &env->tlb.ctx[c]->t[i],
+                                 vaddr & TCG_PAGE_MASK);
+        }
     }
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
     env->tlb.stats.page_flushes++;
+}
+
+/* the context holding tag, else a free one, else the least recently used */
+static TlbCtx *tlb_ctx_for(CpuX86 *env, uint64_t tag)
+{
+    CpuTlb *tlb = &env->tlb;
+    int free_slot = -1, lru = -1;
+    for (int c = 0; c < TLB_CONTEXTS; c++) {
+        TlbCtx *x = tlb->ctx[c];
+        if (x && x->tag == tag) {
+            return x;
+        }
+        if (!x || x->tag == TLB_TAG_NONE) {
+            free_slot = free_slot < 0 ? c : free_slot;
+        } else if (x != tlb->cur &&
+                   (lru < 0 || x->stamp < tlb->ctx[lru]->stamp)) {
+            lru = c;
+        }
+    }
+    int c = free_slot >= 0 ? free_slot : lru;
+    ASSERT(c >= 0);
+    if (!tlb->ctx[c]) {
+        tlb->ctx[c] = tlb_ctx_new();
+    } else {
+        tlb_flush_ctx(env, tlb->ctx[c], false);
+        tlb->stats.ctx_reuses++;
+    }
+    tlb->ctx[c]->tag = tag;
+    return tlb->ctx[c];
+}
+
+void tlb_switch(CpuX86 *env, uint64_t tag, bool flush)
+{
+    ASSERT(tag != TLB_TAG_NONE);
+    TlbCtx *c = tlb_ctx_for(env, tag);
+    if (flush) {
+        tlb_flush_ctx(env, c, true);
+        env->tlb.stats.nonglobal_flushes++;
+    }
+    c->stamp = ++env->tlb.stamp;
+    env->tlb.cur = c;
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
+    env->tlb.stats.switches++;
+}
+
+void tlb_flush_tag(CpuX86 *env, uint64_t tag)
+{
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        TlbCtx *x = env->tlb.ctx[c];
+        if (x && x->tag == tag) {
+            tlb_flush_ctx(env, x, true);
+        }
+    }
+    tlb_fast_sync(env);
+    tcg_jc_invalidate(&env->jc);
 }
 
 /* ---- walking ---- */
@@ -313,6 +507,7 @@ static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
         fr = 0;
         fw = sec.readonly ? TLB_MMIO : 0;
         fw |= mr_is_code(sec.mr, off) ? TLB_CODE : 0;
+        fw |= mr_dirty_log_pending(sec.mr, off) ? TLB_NOTDIRTY : 0;
     }
     n.addr_read = (perm & WALK_PERM_R) ? vpage | fr : TLB_INVALID_TAG;
     n.addr_write = (perm & WALK_PERM_W) ? vpage | fw : TLB_INVALID_TAG;
@@ -320,21 +515,25 @@ static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
     return n;
 }
 
-/* install n at its slot; a different page there moves to the victim TLB */
+/*
+ * Install n at its slot; a different page there moves to the victim TLB.
+ * phys: the physical page, | TLB_PHYS_GLOBAL for a global page.
+ */
 static void tlb_install(CpuX86 *env, unsigned idx, const TlbEntry *n,
-                        uint64_t vpage, uint64_t ppage)
+                        uint64_t vpage, uint64_t phys)
 {
     TlbTable *t = tlb_table(env, idx);
-    TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vpage);
-    size_t slot = (size_t)(e - t->entries);
+    uint32_t slot = tlb_slot(t, vpage);
+    TlbEntry *e = &t->entries[slot];
     uint64_t old = tlb_entry_page(e);
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         if (t->victim_vpage[i] == vpage) {
-            tlb_entry_clear(&t->victim[i]);
-            t->victim_vpage[i] = TLB_INVALID_TAG;
+            tlb_victim_clear(t, i);
         }
     }
-    if (old != TLB_INVALID_TAG && old != vpage) {
+    if (old == TLB_INVALID_TAG) {
+        tlb_log_fill(t, slot);
+    } else if (old != vpage) {
         t->evictions++;
         unsigned v = t->victim_next++ % TLB_VICTIM_SIZE;
         t->victim[v] = *e;
@@ -342,7 +541,7 @@ static void tlb_install(CpuX86 *env, unsigned idx, const TlbEntry *n,
         t->victim_phys[v] = t->phys[slot];
     }
     *e = *n;
-    t->phys[slot] = ppage;
+    t->phys[slot] = phys;
 }
 
 /* ---- the second level ---- */
@@ -369,14 +568,15 @@ static bool tlb_l2_lookup(TlbTable *t, uint64_t vaddr, WalkAccess acc,
     unsigned perm = tlb_acc_perm(acc);
     for (int large = 0; large < 2; large++) {
         const TlbL2Entry *e = tlb_l2_slot(t, vaddr, large);
-        if (e->gen != t->l2_gen || !(e->perm & perm) ||
-            (vaddr & ~MASK(e->shift)) != e->vbase) {
+        if (e->gen != (e->global ? t->l2_ggen : t->l2_gen) ||
+            !(e->perm & perm) || (vaddr & ~MASK(e->shift)) != e->vbase) {
             continue;
         }
         r->page_size = 1ull << e->shift;
         r->page_phys = e->pbase;
         r->phys = e->pbase | (vaddr & MASK(e->shift));
         r->perm = e->perm;
+        r->global = e->global;
         return true;
     }
     return false;
@@ -393,7 +593,8 @@ static void tlb_l2_store(TlbTable *t, uint64_t vaddr, const WalkResult *r)
     e->pbase = r->phys & ~MASK(shift);
     e->shift = (uint8_t)shift;
     e->perm = (uint8_t)r->perm;
-    e->gen = t->l2_gen;
+    e->global = r->global;
+    e->gen = r->global ? t->l2_ggen : t->l2_gen;
 }
 
 /* the second level, else a walk (cached in the second level) */
@@ -418,7 +619,7 @@ static WalkStatus tlb_lookup_or_walk(CpuX86 *env, uint64_t vaddr,
 static uint64_t tlb_fill(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
                          unsigned idx, uintptr_t retaddr)
 {
-    WalkResult r;
+    WalkResult r = {0};
     WalkStatus st = tlb_lookup_or_walk(env, vaddr, acc, idx, &r);
     if (st == WALK_TABLE_FAULT) {
         /* only an EPT hook reports these; until it exists, a #PF */
@@ -435,7 +636,7 @@ static uint64_t tlb_fill(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
         tlb_note_large_page(tlb_table(env, idx), vpage, r.page_size);
     }
     TlbEntry n = tlb_make_entry(env, vpage, ppage, r.perm);
-    tlb_install(env, idx, &n, vpage, ppage);
+    tlb_install(env, idx, &n, vpage, ppage | (r.global ? TLB_PHYS_GLOBAL : 0));
     env->tlb.stats.fills++;
     return ppage | (vaddr & TLB_PAGE_OFF);
 }
@@ -450,9 +651,12 @@ static bool tlb_victim_hit(CpuX86 *env, unsigned idx, TlbEntry *e,
             !tlb_tag_match(tlb_tag(&t->victim[i], acc), page)) {
             continue;
         }
-        size_t slot = (size_t)(e - t->entries);
+        uint32_t slot = (uint32_t)(e - t->entries);
         TlbEntry tmp = *e;
         uint64_t tmp_phys = t->phys[slot];
+        if (tlb_entry_page(&tmp) == TLB_INVALID_TAG) {
+            tlb_log_fill(t, slot);
+        }
         *e = t->victim[i];
         t->phys[slot] = t->victim_phys[i];
         t->victim[i] = tmp;
@@ -471,7 +675,7 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     TlbTable *t = tlb_table(env, idx);
     uint64_t page = vaddr & TCG_PAGE_MASK;
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
-    TlbHit h = {NULL, 0, false};
+    TlbHit h = {NULL, 0, false, false, NULL};
     if (!tlb_tag_match(tlb_tag(e, acc), page)) {
         env->tlb.stats.misses++;
         tlb_maybe_grow(env, idx); /* may move the table: look e up again */
@@ -485,11 +689,13 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
         }
     }
     uint64_t tag = tlb_tag(e, acc);
-    h.phys = t->phys[e - t->entries] | (vaddr & TLB_PAGE_OFF);
+    h.phys = tlb_phys_page(t->phys[e - t->entries]) | (vaddr & TLB_PAGE_OFF);
     if (!(tag & TLB_FLAGS_MASK)) {
         h.host = (uint8_t *)(uintptr_t)(vaddr + e->addend);
     }
     h.code = acc == WALK_WRITE && (tag & TLB_CODE);
+    h.notdirty = acc == WALK_WRITE && (tag & TLB_NOTDIRTY);
+    h.entry = e;
     return h;
 }
 
@@ -514,6 +720,18 @@ static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
     return v;
 }
 
+/*
+ * After a store through a TLB_NOTDIRTY entry (as_st marked the bitmaps):
+ * the page is dirty for every logging client now, so the entry goes back
+ * to the fast path for stores, unless another tag keeps it slow.
+ */
+static void tlb_st_dirtied(const TlbHit *h)
+{
+    if (h->notdirty && h->entry->addr_write != TLB_INVALID_TAG) {
+        h->entry->addr_write &= ~TLB_NOTDIRTY;
+    }
+}
+
 static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
                        unsigned size)
 {
@@ -521,15 +739,18 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
         memcpy(h->host, &val, size);
         return;
     }
+    /* through the address space, which marks the dirty bitmaps */
     env->tlb.stats.mmio++;
+    env->tlb.stats.dirty_marks += h->notdirty;
     if (IS_POW2(size)) {
         (void)as_st(env->as, h->phys, val, size, MEMATTRS_CPU);
-        return;
+    } else {
+        for (unsigned i = 0; i < size; i++) {
+            (void)as_st(env->as, h->phys + i, (val >> (8 * i)) & 0xff, 1,
+                        MEMATTRS_CPU);
+        }
     }
-    for (unsigned i = 0; i < size; i++) {
-        (void)as_st(env->as, h->phys + i, (val >> (8 * i)) & 0xff, 1,
-                    MEMATTRS_CPU);
-    }
+    tlb_st_dirtied(h);
 }
 
 /* the bytes of [vaddr, vaddr + size) on the first page */
@@ -622,38 +843,65 @@ bool tlb_code_page_cached(CpuX86 *env, uint64_t vaddr, unsigned idx,
     uint64_t page = vaddr & TCG_PAGE_MASK;
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
     if (tlb_tag_match(e->addr_code, page)) {
-        *phys_page = t->phys[e - t->entries];
+        *phys_page = tlb_phys_page(t->phys[e - t->entries]);
         return true;
     }
     for (unsigned i = 0; i < TLB_VICTIM_SIZE; i++) {
         if (t->victim_vpage[i] == page &&
             tlb_tag_match(t->victim[i].addr_code, page)) {
-            *phys_page = t->victim_phys[i];
+            *phys_page = tlb_phys_page(t->victim_phys[i]);
             return true;
         }
     }
     return false;
 }
 
+static void tlb_tag_code_entry(TlbEntry *e, bool on)
+{
+    if (e->addr_write != TLB_INVALID_TAG) {
+        e->addr_write =
+            on ? e->addr_write | TLB_CODE : e->addr_write & ~TLB_CODE;
+    }
+}
+
 /* set or clear TLB_CODE on every writable entry that maps phys_page */
 static void tlb_tag_code(CpuX86 *env, uint64_t phys_page, bool on)
 {
     phys_page &= TCG_PAGE_MASK;
-    for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        TlbTable *t = tlb_table(env, i);
-        for (uint32_t k = 0; k < t->nentries; k++) {
-            TlbEntry *e = &t->entries[k];
-            if (t->phys[k] == phys_page && e->addr_write != TLB_INVALID_TAG) {
-                e->addr_write =
-                    on ? e->addr_write | TLB_CODE : e->addr_write & ~TLB_CODE;
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
+            TlbTable *t = &env->tlb.ctx[c]->t[i];
+            for (uint32_t k = 0; k < t->nentries; k++) {
+                if (tlb_phys_page(t->phys[k]) == phys_page) {
+                    tlb_tag_code_entry(&t->entries[k], on);
+                }
+            }
+            for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
+                if (tlb_phys_page(t->victim_phys[v]) == phys_page) {
+                    tlb_tag_code_entry(&t->victim[v], on);
+                }
             }
         }
-        for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
-            TlbEntry *e = &t->victim[v];
-            if (t->victim_phys[v] == phys_page &&
-                e->addr_write != TLB_INVALID_TAG) {
-                e->addr_write =
-                    on ? e->addr_write | TLB_CODE : e->addr_write & ~TLB_CODE;
+    }
+}
+
+void tlb_reset_dirty(CpuX86 *env, const uint8_t *host, uint64_t len)
+{
+    uintptr_t lo = (uintptr_t)host, hi = lo + len;
+    for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
+        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
+            TlbTable *t = &env->tlb.ctx[c]->t[i];
+            for (uint32_t k = 0; k < t->nentries + TLB_VICTIM_SIZE; k++) {
+                TlbEntry *e = k < t->nentries ? &t->entries[k]
+                                              : &t->victim[k - t->nentries];
+                uint64_t w = e->addr_write;
+                if (w == TLB_INVALID_TAG || (w & TLB_MMIO)) {
+                    continue;
+                }
+                uintptr_t page = (uintptr_t)(w & TCG_PAGE_MASK) + e->addend;
+                if (page < hi && lo < page + TCG_PAGE_SIZE) {
+                    e->addr_write = w | TLB_NOTDIRTY;
+                }
             }
         }
     }
@@ -684,7 +932,7 @@ void tlb_stats_print(const CpuX86 *env, FILE *out)
     fprintf(out, "tlb: resizes: grows %" PRIu64 " shrinks %" PRIu64 ", sizes",
             s->grows, s->shrinks);
     for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
-        fprintf(out, " %" PRIu32, env->tlb.t[i].nentries);
+        fprintf(out, " %" PRIu32, env->tlb.cur->t[i].nentries);
     }
     fprintf(out, "\n");
 }

@@ -10,6 +10,15 @@
  * only then the guest page tables (mmu/walk.h). Fills look the physical
  * page up with as_find() on the CPU's system address space.
  * tlb_ld_slow/tlb_st_slow are the TcgLdSlowFn/TcgStSlowFn of the JIT.
+ *
+ * Contexts: all of the above, for every MMU index, makes one TlbCtx, the
+ * translations of one address-space tag (a PCID; later VPID and EPTP
+ * too). A vCPU keeps up to TLB_CONTEXTS of them and env->tlb_fast points
+ * at the current one's tables, so a switch is a pointer change and a tag
+ * that comes back finds its entries. Entries of global pages (PTE.G with
+ * CR4.PGE) survive tlb_flush_nonglobal(). Flushes cost what was filled:
+ * each table logs the slots it filled since it was last empty and clears
+ * only those (a memset only once the log overflows).
  */
 #ifndef XLAT_MMU_TLB_H
 #define XLAT_MMU_TLB_H
@@ -41,6 +50,10 @@ _Static_assert(MMU_IDX_COUNT <= TCG_MAX_MMU, "too many MMU indexes");
 #define TLB_INVALID_TAG (~0ull) /* matches no access */
 #define TLB_MMIO 0x800ull       /* MMIO, unassigned, ROM write, sub-page */
 #define TLB_CODE 0x400ull       /* addr_write only: page has translated code */
+#define TLB_NOTDIRTY                                                           \
+    0x200ull               /* addr_write only: a logging client's bit is       \
+                              clear (mr_set_dirty_log): mark on store */
+#define TLB_WATCH 0x100ull /* a watchpoint covers the page (later) */
 #define TLB_FLAGS_MASK (TCG_PAGE_SIZE - 1)
 
 /*
@@ -75,8 +88,9 @@ typedef void TlbCodeWriteFn(CpuX86 *env, uint64_t phys, unsigned len,
 
 /*
  * A second-level entry: one completed walk. It is valid when gen equals
- * its table's l2_gen (a flush bumps l2_gen), and serves an access acc when
- * perm has acc's WALK_PERM_* bit (W only once the walk saw the leaf dirty).
+ * its table's l2_gen, or l2_ggen for a global page (a flush bumps l2_gen,
+ * a full one both), and serves an access acc when perm has acc's
+ * WALK_PERM_* bit (W only once the walk saw the leaf dirty).
  */
 typedef struct TlbL2Entry {
     uint64_t vbase; /* virtual base of the page (page_size aligned) */
@@ -84,24 +98,44 @@ typedef struct TlbL2Entry {
     uint32_t gen;
     uint8_t shift; /* log2 of the page size */
     uint8_t perm;  /* WALK_PERM_* */
+    bool global;   /* PTE.G under CR4.PGE */
 } TlbL2Entry;
 
+/* low bit of TlbTable.phys / victim_phys: the slot maps a global page */
+#define TLB_PHYS_GLOBAL 1ull
+
 typedef struct TlbTable {
-    TlbEntry *entries; /* also env->tlb_fast[idx].table */
-    uint64_t *phys;    /* per entry: physical page of the tag */
+    TlbEntry *entries; /* also env->tlb_fast[idx].table when current */
+    uint64_t *phys;    /* per entry: physical page | TLB_PHYS_GLOBAL */
     uint32_t nentries; /* power of two */
     uint32_t victim_next;
     uint32_t evictions;    /* live entries replaced since flush/resize */
     uint32_t idle_flushes; /* flushes in a row with little use */
+    /* slots filled since the table was last empty; nfilled > the log's
+     * size (nentries / TLB_LOG_DIV) means it overflowed: flushes scan */
+    uint32_t *filled;
+    uint32_t nfilled;
     TlbEntry victim[TLB_VICTIM_SIZE];
     uint64_t victim_vpage[TLB_VICTIM_SIZE];
-    uint64_t victim_phys[TLB_VICTIM_SIZE];
+    uint64_t victim_phys[TLB_VICTIM_SIZE]; /* | TLB_PHYS_GLOBAL */
     /* smallest range covering every large page filled since the flush */
     uint64_t lp_addr, lp_mask;
     uint32_t l2_gen;      /* current generation of the second level */
+    uint32_t l2_ggen;     /* the same for its global entries */
     TlbL2Entry *l2_small; /* TLB_L2_SMALL entries */
     TlbL2Entry *l2_large; /* TLB_L2_LARGE entries */
 } TlbTable;
+
+#define TLB_LOG_DIV 4  /* fill log: a quarter of the table's slots */
+#define TLB_CONTEXTS 8 /* address-space tags a vCPU keeps at once */
+#define TLB_TAG_NONE (~0ull)
+
+/* the translations of one address-space tag, for every MMU index */
+typedef struct TlbCtx {
+    uint64_t tag;   /* PCID (VPID/EPTP later); TLB_TAG_NONE: free */
+    uint64_t stamp; /* last made current (least recent is reused) */
+    TlbTable t[MMU_IDX_COUNT];
+} TlbCtx;
 
 typedef struct TlbStats {
     uint64_t fills;       /* entries filled after a walk */
@@ -110,28 +144,55 @@ typedef struct TlbStats {
     uint64_t victim_hits; /* misses served by the victim TLB */
     uint64_t l2_hits;     /* victim misses served by the second level */
     uint64_t slow_ld, slow_st;
-    uint64_t mmio; /* accesses dispatched to the AddrSpace */
+    uint64_t mmio;        /* accesses dispatched to the AddrSpace */
+    uint64_t dirty_marks; /* stores of them that marked dirty bitmaps */
     uint64_t faults;
     uint64_t flushes, page_flushes;
-    uint64_t grows, shrinks; /* first-level resizes */
+    uint64_t nonglobal_flushes;    /* tlb_flush_nonglobal and switches */
+    uint64_t switches, ctx_reuses; /* tag switches; contexts recycled */
+    uint64_t grows, shrinks;       /* first-level resizes */
 } TlbStats;
 
 typedef struct CpuTlb {
-    TlbTable t[MMU_IDX_COUNT];
+    TlbCtx *ctx[TLB_CONTEXTS]; /* allocated on first use */
+    TlbCtx *cur;               /* what env->tlb_fast points at */
+    uint64_t stamp;
     TlbStats stats;
     TlbFaultFn *fault; /* NULL: record in env and tcg_exit_to_dispatcher */
     TlbWalkFn *walk;   /* NULL: walk_translate() on env->as */
     TlbCodeWriteFn *code_write; /* NULL: plain as_st */
 } CpuTlb;
 
-/* allocate the tables (TLB_ENTRIES_DEFAULT each) and flush; free them */
+/* allocate context 0 (tag 0, current) and flush; free every context */
 void tlb_init(CpuX86 *env);
 void tlb_destroy(CpuX86 *env);
 
+/*
+ * Flushes. Each one also drops the vCPU's jump cache (tcg.h), whose
+ * entries were looked up under the mappings flushed.
+ *  - tlb_flush: everything, every context, global pages too (CR4.PGE or
+ *    CR4.PCIDE toggled, INVPCID all-contexts with globals).
+ *  - tlb_flush_nonglobal: the current context but its global pages (MOV
+ *    CR3 without PCID, or with PCID and bit 63 clear).
+ *  - tlb_flush_mmuidx: one MMU index of every context.
+ *  - tlb_flush_page: the page in every context and MMU index (INVLPG;
+ *    SDM: it drops global entries for every PCID too); the whole index if
+ *    vaddr is in a large page filled there.
+ */
 void tlb_flush(CpuX86 *env);
+void tlb_flush_nonglobal(CpuX86 *env);
 void tlb_flush_mmuidx(CpuX86 *env, unsigned mmu_idx);
-/* every MMU index; flushes the whole index if vaddr is in a large page */
 void tlb_flush_page(CpuX86 *env, uint64_t vaddr);
+
+/*
+ * Make tag's context current (MOV CR3 with CR4.PCIDE: tag = PCID; VM
+ * entry/exit later). A tag not held takes a free context, else the least
+ * recently used one, flushed whole. flush: also drop the context's
+ * non-global entries (MOV CR3 with bit 63 clear).
+ */
+void tlb_switch(CpuX86 *env, uint64_t tag, bool flush);
+/* drop the non-global entries of tag's context, if held (INVPCID single) */
+void tlb_flush_tag(CpuX86 *env, uint64_t tag);
 
 /* TcgConfig.ld_slow / st_slow; values are zero-extended, memop per ir.h */
 uint64_t tlb_ld_slow(void *env, uint64_t vaddr, uint32_t memop,
@@ -164,6 +225,13 @@ bool tlb_code_page_cached(CpuX86 *env, uint64_t vaddr, unsigned mmu_idx,
  */
 void tlb_protect_code(CpuX86 *env, uint64_t phys_page);
 void tlb_unprotect_code(CpuX86 *env, uint64_t phys_page);
+
+/*
+ * Dirty logging (MemDirtyResetFn's job): tag TLB_NOTDIRTY on every entry
+ * whose page lies in host RAM [host, host + len), so its next store goes
+ * through the slow path, which marks the bitmaps and drops the tag again.
+ */
+void tlb_reset_dirty(CpuX86 *env, const uint8_t *host, uint64_t len);
 
 void tlb_stats_print(const CpuX86 *env, FILE *out);
 

@@ -499,6 +499,8 @@ static void walk_fill(const Walker *w, uint64_t la, WalkResult *out)
     out->pkey = w->pkey;
     out->levels = w->n;
     out->perm = walk_perms(w, dirty);
+    out->global =
+        (w->ctx->cr4 & WALK_CR4_PGE) && (w->val[w->n - 1] & WALK_PTE_G);
 }
 
 static void walk_unpaged(uint64_t la, WalkResult *out)
@@ -508,6 +510,7 @@ static void walk_unpaged(uint64_t la, WalkResult *out)
     out->page_size = PAGE_4K;
     out->perm = WALK_PERM_R | WALK_PERM_W | WALK_PERM_X;
     out->writable = out->user = out->executable = true;
+    out->global = false;
 }
 
 static WalkStatus walk_fault(const Walker *w, uint32_t err, WalkResult *out)

@@ -22,6 +22,7 @@
 #define WALK_CR0_PG BIT(31)
 #define WALK_CR4_PSE BIT(4)
 #define WALK_CR4_PAE BIT(5)
+#define WALK_CR4_PGE BIT(7)
 #define WALK_CR4_LA57 BIT(12)
 #define WALK_CR4_SMEP BIT(20)
 #define WALK_CR4_SMAP BIT(21)
@@ -36,6 +37,7 @@
 #define WALK_PTE_A BIT(5)
 #define WALK_PTE_D BIT(6)
 #define WALK_PTE_PS BIT(7)
+#define WALK_PTE_G BIT(8) /* leaf: global (with CR4.PGE) */
 #define WALK_PTE_XD BIT(63)
 
 /* #PF error code bits (SDM vol. 3A 4.7) */
@@ -108,6 +110,7 @@ typedef struct WalkResult {
     bool writable;       /* R/W = 1 at every level */
     bool user;           /* U/S = 1 at every level */
     bool executable;     /* XD clear at every level (or NXE = 0) */
+    bool global;         /* leaf G = 1 and CR4.PGE = 1 */
     unsigned pkey;       /* protection key of the leaf (4/5-level only) */
     unsigned levels;     /* paging-structure entries read */
     uint32_t error_code; /* WALK_PAGE_FAULT: the #PF error code */

@@ -9,7 +9,7 @@
  * (tb_raise_point_add) for every call or slow path that may raise.
  *
  * Generated code contract (every backend):
- *  - at TB entry test the int32 at env + exit_request_off; if nonzero
+ *  - at TB entry test the int32 at env + exit_request_off; if negative
  *    return (tb | IR_EXIT_REQUEST) without running the block;
  *  - GOTO_TB n: jump to the chained TB, else fall through to the IR that
  *    follows (the front end emits: store pc; EXIT_TB(IR_EXIT_TB0 + n));

@@ -147,8 +147,9 @@ TcgCpu *tcg_cpu_new(TcgCtx *s, void *env)
     TcgCpu *cpu = xzalloc(sizeof(*cpu));
     cpu->s = s;
     cpu->env = env;
-    cpu->jc = xcalloc(TCG_JC_SIZE, sizeof(*cpu->jc));
-    memcpy((char *)env + s->cfg.jc_off, &cpu->jc, sizeof(cpu->jc));
+    cpu->jc = (TcgJcRef *)((char *)env + s->cfg.jc_off);
+    cpu->jc->entries = xcalloc(TCG_JC_SIZE, sizeof(TcgJcEntry));
+    cpu->jc->gen = 1; /* zeroed entries have gen 0: empty */
     s->cpus = xrealloc(s->cpus, (s->ncpus + 1) * sizeof(*s->cpus));
     s->cpus[s->ncpus++] = cpu;
     return cpu;
@@ -163,24 +164,22 @@ void tcg_cpu_free(TcgCpu *cpu)
             break;
         }
     }
-    free(cpu->jc);
+    free(cpu->jc->entries);
+    cpu->jc->entries = NULL;
     free(cpu);
+}
+
+void tcg_jc_invalidate(TcgJcRef *jc)
+{
+    if (++jc->gen == 0 && jc->entries) { /* wrapped: old ones must miss */
+        memset(jc->entries, 0, TCG_JC_SIZE * sizeof(TcgJcEntry));
+        jc->gen = 1;
+    }
 }
 
 void tcg_cpu_jc_flush(TcgCpu *cpu)
 {
-    memset(cpu->jc, 0, TCG_JC_SIZE * sizeof(*cpu->jc));
-}
-
-/* entries whose pc is on the page of vaddr */
-void tcg_cpu_jc_flush_page(TcgCpu *cpu, uint64_t vaddr)
-{
-    uint64_t page = vaddr & TCG_PAGE_MASK;
-    for (uint32_t i = 0; i < TCG_JC_SIZE; i++) {
-        if (cpu->jc[i].tb && (cpu->jc[i].pc & TCG_PAGE_MASK) == page) {
-            cpu->jc[i].tb = NULL;
-        }
-    }
+    tcg_jc_invalidate(cpu->jc);
 }
 
 TcgCpu *tcg_current_cpu(void)
@@ -271,20 +270,35 @@ Tb *tcg_tb_lookup(TcgCtx *s, const TbKey *key)
     return tb_hash_lookup(s, key);
 }
 
-/* jump cache, then hash table, then translation */
+/* a block on two pages: is its second page still mapped where it was? */
+static bool tcg_page2_ok(TcgCpu *cpu, const TbKey *key, const Tb *tb)
+{
+    const TcgFrontend *fe = &cpu->s->cfg.fe;
+    return tb->phys_page2 == TCG_NO_PAGE || !fe->code_phys_page2 ||
+           fe->code_phys_page2(cpu->env, key, tb->size) == tb->phys_page2;
+}
+
+/*
+ * Jump cache, then hash table, then translation. A jump-cache hit needs no
+ * physical check: the entry was filled below under the current mapping,
+ * and any change of mapping has bumped the cache's generation since.
+ */
 static Tb *tcg_find_tb(TcgCpu *cpu)
 {
     TcgCtx *s = cpu->s;
     TbKey key = {0};
     s->cfg.fe.get_key(cpu->env, &key);
-    TcgJcEntry *e = &cpu->jc[tcg_jc_hash(key.pc)];
-    if (e->tb && e->pc == key.pc && e->cs_base == key.cs_base &&
-        e->flags == key.flags) {
+    TcgJcEntry *e = &cpu->jc->entries[tcg_jc_hash(key.pc)];
+    if (e->gen == cpu->jc->gen && e->pc == key.pc &&
+        e->cs_base == key.cs_base && e->flags == key.flags) {
         s->stats.jc_hit++;
         return e->tb;
     }
     key.phys_pc = s->cfg.fe.code_phys(cpu->env, &key);
-    Tb *tb = tb_hash_lookup(s, &key);
+    Tb *tb = NULL;
+    while ((tb = tb_hash_next_match(s, &key, tb)) &&
+           !tcg_page2_ok(cpu, &key, tb)) {
+    }
     if (tb) {
         s->stats.hash_hit++;
     } else {
@@ -294,6 +308,7 @@ static Tb *tcg_find_tb(TcgCpu *cpu)
     e->cs_base = key.cs_base;
     e->flags = key.flags;
     e->tb = tb;
+    e->gen = cpu->jc->gen;
     return tb;
 }
 
@@ -301,7 +316,7 @@ static bool tcg_exit_requested(TcgCpu *cpu)
 {
     const int32_t *req =
         (const int32_t *)((char *)cpu->env + cpu->s->cfg.exit_request_off);
-    return __atomic_load_n(req, __ATOMIC_RELAXED) != 0;
+    return __atomic_load_n(req, __ATOMIC_RELAXED) < 0;
 }
 
 /* a traced TB is about to run: count it, `-d exec` and `-d cpu` */
@@ -342,7 +357,9 @@ static TcgExecResult tcg_exec_loop(TcgCpu *cpu)
         if (unlikely(tb->traced)) {
             tcg_trace_tb(cpu, tb);
         }
-        if (last && last_slot >= 0 && gen == s->flush_gen && !last->traced) {
+        /* a block on two pages is entered only through a lookup */
+        if (last && last_slot >= 0 && gen == s->flush_gen && !last->traced &&
+            tb->phys_page2 == TCG_NO_PAGE) {
             tb_add_jump(s, last, last_slot, tb);
         }
         gen = s->flush_gen;
@@ -396,14 +413,25 @@ TcgExecResult tcg_exec(TcgCpu *cpu)
     return r;
 }
 
-/* the raise point at or before host offset off */
+/*
+ * The raise point at host offset off exactly (binary search: they are
+ * recorded in code order). A call that raises without a record is a bug of
+ * the backend or of a helper's IRH_RAISE flag: restoring the state of some
+ * earlier instruction instead would run the guest on from the wrong place.
+ */
 static const TbRaisePoint *tcg_find_raise(const Tb *tb, uint32_t off)
 {
-    const TbRaisePoint *best = NULL;
-    for (uint32_t i = 0; i < tb->nraise && tb->raise[i].host_off <= off; i++) {
-        best = &tb->raise[i];
+    uint32_t lo = 0, hi = tb->nraise;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (tb->raise[mid].host_off < off) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
     }
-    return best;
+    ASSERT(lo < tb->nraise && tb->raise[lo].host_off == off);
+    return &tb->raise[lo];
 }
 
 /* restore the state of the insn calling at retaddr; its TB, or NULL */
@@ -420,9 +448,7 @@ static Tb *tcg_restore_at(TcgCpu *cpu, uintptr_t retaddr, uint32_t *insn)
     }
     const TbRaisePoint *rp =
         tcg_find_raise(tb, (uint32_t)(retaddr - (uintptr_t)tb->code));
-    if (!rp || rp->insn >= tb->ninsns) {
-        return NULL;
-    }
+    ASSERT(rp->insn < tb->ninsns);
     if (s->cfg.fe.restore_state) {
         s->cfg.fe.restore_state(cpu->env, &tb->insn_words[rp->insn * 3]);
     }

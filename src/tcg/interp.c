@@ -346,10 +346,10 @@ static void interp_call(Interp *in, const IrOp *op)
 /* GOTO_PTR: the inline jump-cache probe */
 static Tb *interp_jc_probe(Interp *in, uint64_t pc)
 {
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     memcpy(&jc, (char *)in->env + in->s->cfg.jc_off, sizeof(jc));
-    const TcgJcEntry *e = &jc[tcg_jc_hash(pc)];
-    if (e->tb && e->pc == pc && e->cs_base == in->tb->cs_base &&
+    const TcgJcEntry *e = &jc.entries[tcg_jc_hash(pc)];
+    if (e->gen == jc.gen && e->pc == pc && e->cs_base == in->tb->cs_base &&
         e->flags == in->tb->flags) {
         in->s->stats.jc_inline_hit++;
         return e->tb;
@@ -489,7 +489,7 @@ static TcgExitVal interp_exec(TcgCtx *s, void *env, Tb *tb)
     for (;;) {
         const int32_t *req =
             (const int32_t *)((char *)env + s->cfg.exit_request_off);
-        if (__atomic_load_n(req, __ATOMIC_RELAXED)) {
+        if (__atomic_load_n(req, __ATOMIC_RELAXED) < 0) {
             return (TcgExitVal)tb | IR_EXIT_REQUEST;
         }
         Tb *next = NULL;

@@ -73,8 +73,8 @@ enum {
     IR_MO_64 = 3,
     IR_MO_SIZE = 3,
     IR_MO_SIGN = 4,
-    IR_MO_MMU_SHIFT = 8,
-    IR_MO_MMU_MASK = 0xf << 8,
+    IR_MO_MMU_SHIFT = 16,
+    IR_MO_MMU_MASK = 0x3f << 16, /* TCG_MAX_MMU indexes */
     /* QLD of a read-modify-write: the slow path checks write permission
      * first (a fault reports W = 1); backends pass it through unchanged */
     IR_MO_WRITE = 1 << 12,

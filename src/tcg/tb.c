@@ -86,14 +86,20 @@ static bool tb_matches(const Tb *tb, const TbKey *k)
            tb->cs_base == k->cs_base && tb->flags == k->flags;
 }
 
-Tb *tb_hash_lookup(TcgCtx *s, const TbKey *key)
+Tb *tb_hash_next_match(TcgCtx *s, const TbKey *key, Tb *prev)
 {
-    for (Tb *tb = s->hash[tb_hash(key)]; tb; tb = tb->hash_next) {
+    Tb *tb = prev ? prev->hash_next : s->hash[tb_hash(key)];
+    for (; tb; tb = tb->hash_next) {
         if (tb_matches(tb, key)) {
             return tb;
         }
     }
     return NULL;
+}
+
+Tb *tb_hash_lookup(TcgCtx *s, const TbKey *key)
+{
+    return tb_hash_next_match(s, key, NULL);
 }
 
 static TbKey tb_key(const Tb *tb)
@@ -118,6 +124,61 @@ static uint64_t tb_page(const Tb *tb, int n)
     return n == 0 ? tb->phys_pc & TCG_PAGE_MASK : tb->phys_page2;
 }
 
+/* the bytes [*lo, *hi) of tb on its page n (physical) */
+static void tb_range_on_page(const Tb *tb, int n, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t page0 = tb->phys_pc & TCG_PAGE_MASK;
+    uint64_t first =
+        MIN((uint64_t)tb->size, page0 + TCG_PAGE_SIZE - tb->phys_pc);
+    if (n == 0) {
+        *lo = tb->phys_pc;
+        *hi = tb->phys_pc + first;
+    } else {
+        *lo = tb->phys_page2;
+        *hi = tb->phys_page2 + (tb->size - first);
+    }
+}
+
+/* the 64-byte chunks of [lo, hi), one page */
+static uint64_t tb_chunks(uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo) {
+        return 0;
+    }
+    return MASK_RANGE((lo & ~TCG_PAGE_MASK) >> TCG_CODE_CHUNK_SHIFT,
+                      ((hi - 1) & ~TCG_PAGE_MASK) >> TCG_CODE_CHUNK_SHIFT);
+}
+
+uint64_t tcg_page_code_mask(TcgCtx *s, uint64_t page)
+{
+    uint64_t mask = 0;
+    page &= TCG_PAGE_MASK;
+    for (uintptr_t e = s->pages[tb_page_hash(page)]; e;) {
+        Tb *tb = (Tb *)(e & ~(uintptr_t)1);
+        int n = (int)(e & 1);
+        if (tb_page(tb, n) == page) {
+            uint64_t lo, hi;
+            tb_range_on_page(tb, n, &lo, &hi);
+            mask |= tb_chunks(lo, hi);
+        }
+        e = tb->page_next[n];
+    }
+    return mask;
+}
+
+bool tcg_tb_at_covers(TcgCtx *s, uintptr_t retaddr, uint64_t phys, uint64_t len)
+{
+    const Tb *tb = tb_find_by_host(s, retaddr);
+    for (int n = 0; tb && n < 1 + (tb->phys_page2 != TCG_NO_PAGE); n++) {
+        uint64_t lo, hi;
+        tb_range_on_page(tb, n, &lo, &hi);
+        if (lo < phys + len && phys < hi) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool tb_page_empty(TcgCtx *s, uint64_t page)
 {
     for (uintptr_t e = s->pages[tb_page_hash(page)]; e;) {
@@ -134,8 +195,12 @@ static bool tb_page_empty(TcgCtx *s, uint64_t page)
 static void tb_page_add(TcgCtx *s, Tb *tb, int n)
 {
     uint64_t page = tb_page(tb, n);
-    if (s->cfg.code_page_added && tb_page_empty(s, page)) {
-        s->cfg.code_page_added(s->cfg.opaque, page);
+    if (s->cfg.code_added) {
+        uint64_t lo, hi;
+        tb_range_on_page(tb, n, &lo, &hi);
+        s->cfg.code_added(s->cfg.opaque, page,
+                          tcg_page_code_mask(s, page) | tb_chunks(lo, hi),
+                          tb_page_empty(s, page));
     }
     uintptr_t *head = &s->pages[tb_page_hash(page)];
     tb->page_next[n] = *head;
@@ -267,8 +332,10 @@ void tb_invalidate(TcgCtx *s, Tb *tb)
     tb_unchain_outgoing(s, tb);
     uint32_t h = tcg_jc_hash(tb->pc);
     for (uint32_t i = 0; i < s->ncpus; i++) {
-        if (s->cpus[i]->jc[h].tb == tb) {
-            s->cpus[i]->jc[h].tb = NULL;
+        TcgJcEntry *e = &s->cpus[i]->jc->entries[h];
+        if (e->tb == tb) {
+            e->tb = NULL;
+            e->gen = 0;
         }
     }
     s->stats.invalidations++;
@@ -287,10 +354,8 @@ static unsigned tb_invalidate_in_page(TcgCtx *s, uint64_t page, uint64_t start,
         if (tb_page(tb, n) != page) {
             continue;
         }
-        /* bytes of tb on this page: [lo, hi) */
-        uint64_t lo = n == 0 ? tb->phys_pc : page;
-        uint64_t hi = n == 0 ? MIN(tb->phys_pc + tb->size, page + TCG_PAGE_SIZE)
-                             : page + ((tb->pc + tb->size) & ~TCG_PAGE_MASK);
+        uint64_t lo, hi;
+        tb_range_on_page(tb, n, &lo, &hi);
         if (lo < end && start < hi) {
             tb_invalidate(s, tb);
             count++;

@@ -31,7 +31,7 @@
 #define TCG_PAGE_SIZE (1ull << TCG_PAGE_BITS)
 #define TCG_PAGE_MASK (~(TCG_PAGE_SIZE - 1))
 #define TCG_TLB_INDEX_SHIFT (TCG_PAGE_BITS - 5)
-#define TCG_MAX_MMU 16
+#define TCG_MAX_MMU 64
 
 typedef struct TlbEntry {
     uint64_t addr_read;
@@ -61,8 +61,14 @@ static inline uint64_t tcg_tlb_cmp(uint64_t vaddr, unsigned size)
     return (vaddr + size - 1) & TCG_PAGE_MASK;
 }
 
-/* jump cache: per vCPU, direct-mapped by guest pc, probed inline by
- * GOTO_PTR (the target must have the current TB's cs_base and flags) */
+/*
+ * Jump cache: per vCPU, direct-mapped by guest pc, probed inline by
+ * GOTO_PTR (the target must have the current TB's cs_base and flags). An
+ * entry is live only while its gen equals the cache's: every change of the
+ * guest's mappings (TLB flush, INVLPG, a context switch) bumps the
+ * generation with tcg_jc_invalidate(), so a hit is a block that the
+ * dispatcher looked up, physical page included, under the mapping in force.
+ */
 #define TCG_JC_BITS 12
 #define TCG_JC_SIZE (1u << TCG_JC_BITS)
 struct Tb;
@@ -70,10 +76,21 @@ typedef struct TcgJcEntry {
     uint64_t pc;
     uint64_t cs_base;
     uint32_t flags;
-    uint32_t pad;
-    struct Tb *tb; /* NULL = empty; code at tb->code */
+    uint32_t gen;  /* live iff == TcgJcRef.gen (never 0) */
+    struct Tb *tb; /* code at tb->code */
 } TcgJcEntry;
 _Static_assert(sizeof(TcgJcEntry) == 32, "TcgJcEntry layout");
+
+/* in env at TcgConfig.jc_off (generated code reads both fields) */
+typedef struct TcgJcRef {
+    TcgJcEntry *entries; /* TCG_JC_SIZE, set by tcg_cpu_new */
+    uint32_t gen;        /* current generation, >= 1 */
+    uint32_t pad;
+} TcgJcRef;
+_Static_assert(sizeof(TcgJcRef) == 16, "TcgJcRef layout");
+
+/* drop every entry (a generation bump; O(1) but on wrap-around) */
+void tcg_jc_invalidate(TcgJcRef *jc);
 
 static inline uint32_t tcg_jc_hash(uint64_t pc)
 {
@@ -115,6 +132,9 @@ typedef struct TcgFrontend {
     /* optional logging: `-d in_asm` for a new block, `-d cpu` state */
     void (*log_in_asm)(void *env, const TcgTbDesc *desc, FILE *f);
     void (*log_cpu)(void *env, FILE *f);
+    /* optional: physical page now mapped at the second code page of a
+     * block at key that spans two (TcgTbDesc.phys_page2); may raise */
+    uint64_t (*code_phys_page2)(void *env, const TbKey *key, uint32_t size);
 } TcgFrontend;
 
 typedef enum TcgBackendKind {
@@ -125,15 +145,18 @@ typedef enum TcgBackendKind {
 typedef struct TcgConfig {
     TcgBackendKind backend;
     size_t code_size;         /* 0: 64 MiB; clamped to [1 MiB, 1 GiB] */
-    int32_t exit_request_off; /* env: int32_t, nonzero = leave at TB entry */
+    int32_t exit_request_off; /* env: int32_t, negative = leave at TB entry */
     int32_t tlb_fast_off;     /* env: TlbFast[nb_mmu] */
     uint32_t nb_mmu;          /* <= TCG_MAX_MMU */
-    int32_t jc_off;           /* env: TcgJcEntry *, set by tcg_cpu_new */
+    int32_t jc_off;           /* env: TcgJcRef, set by tcg_cpu_new */
     TcgLdSlowFn *ld_slow;     /* may raise via tcg_exit_to_dispatcher */
     TcgStSlowFn *st_slow;
     TcgFrontend fe;
-    /* optional: first TB on a physical page (set the code-protect bit) */
-    void (*code_page_added)(void *opaque, uint64_t phys_page);
+    /* optional: a new TB holds code on phys_page (called per page it
+     * covers): chunks is the page's tcg_page_code_mask with the new TB,
+     * first says the page had no TB before */
+    void (*code_added)(void *opaque, uint64_t phys_page, uint64_t chunks,
+                       bool first);
     void *opaque;
     bool no_opt;   /* skip the optimizer (liveness still runs) */
     bool perf_map; /* write /tmp/perf-PID.map */
@@ -141,6 +164,15 @@ typedef struct TcgConfig {
      * cache), which counts TcgStats.guest_insns exactly */
     bool count_insns;
 } TcgConfig;
+
+/*
+ * The exit-request word: every TB entry leaves when it is negative. Write
+ * TCG_EXIT_REQUEST (any thread, atomically) to have the vCPU leave. Only
+ * the sign bit counts, so the low bits are free to become the instruction
+ * budget of `-icount` (blocks subtracting their length, leaving when it
+ * goes negative).
+ */
+#define TCG_EXIT_REQUEST (-1)
 
 /* counters (tcg_stats_print) */
 typedef enum TcgFlushCause {
@@ -187,7 +219,6 @@ IrTemp tcg_global_new(TcgCtx *s, IrType type, int32_t env_off, const char *name,
 TcgCpu *tcg_cpu_new(TcgCtx *s, void *env);
 void tcg_cpu_free(TcgCpu *cpu);
 void tcg_cpu_jc_flush(TcgCpu *cpu);
-void tcg_cpu_jc_flush_page(TcgCpu *cpu, uint64_t vaddr);
 
 /* why tcg_exec returned */
 typedef enum TcgExecResult {
@@ -218,6 +249,14 @@ unsigned tcg_invalidate_phys_page(TcgCtx *s, uint64_t phys_addr);
 unsigned tcg_invalidate_phys_range(TcgCtx *s, uint64_t start, uint64_t len);
 /* not from a helper while generated code runs (TBs are freed) */
 void tcg_flush(TcgCtx *s, TcgFlushCause cause);
+#define TCG_CODE_CHUNK_SHIFT 6 /* code tracked per 64-byte chunk */
+/* the chunks of a physical page that its TBs cover (bit i: bytes
+ * [64 i, 64 i + 64)); 0 if it has none */
+uint64_t tcg_page_code_mask(TcgCtx *s, uint64_t phys_page);
+/* does the TB containing host address retaddr hold a byte of [phys,
+ * phys + len)? false if retaddr is not in generated code */
+bool tcg_tb_at_covers(TcgCtx *s, uintptr_t retaddr, uint64_t phys,
+                      uint64_t len);
 
 /* the valid TB for key (all four fields), or NULL */
 struct Tb *tcg_tb_lookup(TcgCtx *s, const TbKey *key);

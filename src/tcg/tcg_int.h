@@ -41,7 +41,7 @@ struct TcgCtx {
 struct TcgCpu {
     TcgCtx *s;
     void *env;
-    TcgJcEntry *jc;
+    TcgJcRef *jc; /* in env */
     sigjmp_buf unwind;
     bool in_exec;
     uintptr_t interp_ra; /* interpreter: op being executed (may raise) */
@@ -54,6 +54,8 @@ struct TcgCpu {
 void tb_buf_init(TcgCtx *s);
 void tb_buf_fini(TcgCtx *s);
 Tb *tb_hash_lookup(TcgCtx *s, const TbKey *key);
+/* the next TB after prev (NULL: the first) with key's four fields */
+Tb *tb_hash_next_match(TcgCtx *s, const TbKey *key, Tb *prev);
 /* emit code for f into the buffer (flushing when full) and link the TB */
 Tb *tb_gen(TcgCtx *s, const TcgTbDesc *desc, IrFunc *f);
 void tb_add_jump(TcgCtx *s, Tb *from, int n, Tb *to);

@@ -26,6 +26,8 @@
 #define BIT(n) (1ull << (n))
 /* mask of the low n bits, n in 0..64 */
 #define MASK(n) ((n) >= 64 ? ~0ull : BIT(n) - 1)
+/* bits lo..hi (inclusive, hi <= 63) */
+#define MASK_RANGE(lo, hi) (MASK((hi) + 1) & ~MASK(lo))
 
 #define UNUSED __attribute__((unused))
 #define NORETURN __attribute__((noreturn))

@@ -201,14 +201,14 @@ static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
     }
 }
 
-/* the wall-clock timeout: SIGALRM sets the exit-request word */
+/* the wall-clock timeout: SIGALRM raises CPU_EV_STOP */
 static CpuX86 *volatile xr_running;
 
 static void xr_alarm(int sig)
 {
     CpuX86 *env = xr_running;
     if (env) {
-        __atomic_store_n(&env->exit_request, 1, __ATOMIC_RELAXED);
+        cpu_event_raise(env, CPU_EV_STOP);
     }
 }
 

@@ -78,7 +78,7 @@ static void bench_build_opt(void)
 typedef struct BenchEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t pc;
     uint64_t r[4];
@@ -182,7 +182,7 @@ static const TcgBackend *const bench_jit = &tcg_backend_x64; /* link it */
 typedef struct CodeEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t g[10];
 } CodeEnv;
@@ -243,8 +243,8 @@ static void bench_jit_code(void)
     };
     TcgCtx *s = tcg_new(&cfg);
     for (int i = 0; i < 10; i++) {
-        code_g[i] = tcg_global_new(s, IR_I64, offsetof(CodeEnv, g[i]),
-                                   names[i], -1);
+        code_g[i] =
+            tcg_global_new(s, IR_I64, offsetof(CodeEnv, g[i]), names[i], -1);
     }
     TcgCpu *cpu = tcg_cpu_new(s, &env);
     size_t main_mov, main_qld;

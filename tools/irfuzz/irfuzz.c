@@ -32,7 +32,7 @@
 typedef struct FEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[2];
     uint64_t pc;
     uint64_t g[NG];

@@ -218,7 +218,7 @@ static void x64_gen_exit(X64Gen *g, IrExit reason)
     x64_jmp_abs(&g->a, g->epilogue);
 }
 
-/* jump-cache probe: entry = jc + hash(pc) * 32; match pc/cs_base/flags */
+/* jump-cache probe: entry = jc + hash(pc) * 32; match pc/cs_base/flags/gen */
 static void x64_gen_goto_ptr(X64Gen *g, const IrOp *op)
 {
     X64Asm *a = &g->a;
@@ -247,9 +247,12 @@ static void x64_gen_goto_ptr(X64Gen *g, const IrOp *op)
     x64_alu_mi(a, X64_ALU_CMP, X64_S32, RA_SCRATCH, offsetof(TcgJcEntry, flags),
                (int32_t)g->tb->flags);
     x64_jcc(a, X64_CC_NE, miss);
+    x64_ld(a, X64_S32, false, t, RA_ENV,
+           g->cfg->jc_off + (int32_t)offsetof(TcgJcRef, gen));
+    x64_alu_rm(a, X64_ALU_CMP, X64_S32, t, RA_SCRATCH,
+               offsetof(TcgJcEntry, gen));
+    x64_jcc(a, X64_CC_NE, miss);
     x64_ld(a, X64_S64, false, RA_SCRATCH, RA_SCRATCH, offsetof(TcgJcEntry, tb));
-    x64_test_rr(a, X64_S64, RA_SCRATCH, RA_SCRATCH);
-    x64_jcc(a, X64_CC_E, miss);
     x64_gen_count(g, &tcg_stats(g->s)->jc_inline_hit, t);
     x64_jmp_mem(a, RA_SCRATCH, offsetof(Tb, code));
     x64_bind(a, miss);
@@ -612,9 +615,9 @@ static int x64_gen_code(TcgCtx *s, Tb *tb, const IrFunc *f, uint8_t *rw,
     x64_asm_init(&g.a, rw, (uintptr_t)rx, avail);
     x64_gen_setup(&g, s, tb, f);
     req = x64_new_label(&g.a);
-    /* cmp dword [env + exit_request], 0; jne req */
+    /* cmp dword [env + exit_request], 0; jl req */
     x64_alu_mi(&g.a, X64_ALU_CMP, X64_S32, RA_ENV, g.cfg->exit_request_off, 0);
-    x64_jcc(&g.a, X64_CC_NE, req);
+    x64_jcc(&g.a, X64_CC_L, req);
     for (uint32_t i = 0; i < f->nops; i++) {
         const IrOp *op = &f->ops[i];
         IrOp fold;

@@ -76,17 +76,40 @@ void tm_free(TinyMachine *m)
     mr_free_tree(m->root);
 }
 
+int tm_run_cpu(CpuX86 *env, uint64_t rip)
+{
+    env->rip = rip;
+    for (int i = 0; i < 1000; i++) {
+        if (cpu_exec(env) == CPU_EXIT_EXCEPTION) {
+            return env->exception_index;
+        }
+    }
+    return -1;
+}
+
 int tm_run(TinyMachine *m, const uint8_t *code, size_t len)
 {
     memset(m->mem + TM_CODE, 0xcc, 0x1000);
     memcpy(m->mem + TM_CODE, code, len);
-    m->env->rip = TM_CODE;
-    for (int i = 0; i < 1000; i++) {
-        if (cpu_exec(m->env) == CPU_EXIT_EXCEPTION) {
-            return m->env->exception_index;
-        }
-    }
-    return -1;
+    return tm_run_cpu(m->env, TM_CODE);
+}
+
+CpuX86 *tm_new_cpu(TinyMachine *m, uint64_t cr3)
+{
+    CpuX86 *env = cpu_x86_new(m->as);
+    env->features = m->env->features;
+    tm_cpu_mode(env, cpu_cpl(m->env));
+    env->cr[3] = cr3;
+    tlb_flush(env);
+    env->regs[R_ESP] = m->env->regs[R_ESP];
+    cpu_exec_attach(env, m->tcg);
+    return env;
+}
+
+void tm_free_cpu(CpuX86 *env)
+{
+    cpu_exec_detach(env);
+    cpu_x86_free(env);
 }
 
 uint64_t tm_rflags(const TinyMachine *m)

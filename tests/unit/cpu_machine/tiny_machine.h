@@ -40,6 +40,15 @@ int tm_run(TinyMachine *m, const uint8_t *code, size_t len);
 /* RFLAGS of the CPU */
 uint64_t tm_rflags(const TinyMachine *m);
 
+/*
+ * A further vCPU on the same memory and translator context, in the same
+ * mode as the first but with page tables at cr3 (the caller builds them);
+ * tm_run_cpu runs it (or m->env) from rip to its first exception.
+ */
+CpuX86 *tm_new_cpu(TinyMachine *m, uint64_t cr3);
+void tm_free_cpu(CpuX86 *env);
+int tm_run_cpu(CpuX86 *env, uint64_t rip);
+
 static const TcgBackendKind tm_backends[] = {TCG_BACKEND_JIT,
                                              TCG_BACKEND_INTERP};
 

@@ -201,11 +201,11 @@ Test(tlb, first_level_grows_under_pressure_and_shrinks_when_idle)
     /* 4096 distinct pages, twice: the 1024-entry table grows */
     touch_pages(VA, 4096);
     touch_pages(VA, 4096);
-    TlbTable *t = &env->tlb.t[K];
+    TlbTable *t = &env->tlb.cur->t[K];
     cr_assert_gt(t->nentries, TLB_ENTRIES_DEFAULT);
     cr_assert_leq(t->nentries, TLB_ENTRIES_MAX);
     cr_assert_geq(env->tlb.stats.grows, 1);
-    cr_assert_eq(env->tlb.t[U].nentries, TLB_ENTRIES_DEFAULT);
+    cr_assert_eq(env->tlb.cur->t[U].nentries, TLB_ENTRIES_DEFAULT);
     cr_assert_eq(env->tlb.stats.walks, 8);
     /* the generated-code view follows the new table */
     cr_assert_eq(env->tlb_fast[K].table, t->entries);
@@ -243,11 +243,70 @@ Test(tlb, busy_flushes_do_not_shrink)
     }
     touch_pages(VA, 4096);
     touch_pages(VA, 4096);
-    uint32_t big = env->tlb.t[K].nentries;
+    uint32_t big = env->tlb.cur->t[K].nentries;
     cr_assert_gt(big, TLB_ENTRIES_DEFAULT);
     for (unsigned i = 0; i < 2 * TLB_SHRINK_FLUSHES; i++) {
         touch_pages(VA, big / 4);
         tlb_flush(env);
     }
-    cr_assert_eq(env->tlb.t[K].nentries, big);
+    cr_assert_eq(env->tlb.cur->t[K].nentries, big);
+}
+
+/*
+ * A flush clears what was filled: below a quarter of the table the fill
+ * log names the slots, above it the flush scans. Either way no entry
+ * survives, and a non-global flush keeps exactly the global ones.
+ */
+Test(tlb, flush_clears_every_filled_slot_logged_or_scanned)
+{
+    map_page(VA, 0x400000, 0x200000, PTE_RWU);
+    const unsigned counts[] = {3, TLB_ENTRIES_DEFAULT / 4 - 1,
+                               TLB_ENTRIES_DEFAULT / 4 + 1, 500};
+    for (size_t c = 0; c < ARRAY_LEN(counts); c++) {
+        touch_pages(VA, counts[c]);
+        for (unsigned p = 0; p < counts[c]; p++) {
+            cr_assert_not_null(
+                fast_path(K, VA + ((uint64_t)p << 12), 1, false));
+        }
+        if (c % 2) {
+            tlb_flush(env);
+        } else {
+            tlb_flush_nonglobal(env); /* nothing here is global */
+        }
+        for (unsigned p = 0; p < counts[c]; p++) {
+            cr_assert_null(fast_path(K, VA + ((uint64_t)p << 12), 1, false),
+                           "%u pages: page %u survived", counts[c], p);
+        }
+    }
+}
+
+Test(tlb, nonglobal_flush_keeps_global_pages_in_every_level)
+{
+    env->cr[4] |= CR4_PGE;
+    map_page(VA, 0x400000, 0x200000, PTE_RWU | WALK_PTE_G); /* global */
+    map_page(VA + 0x200000, 0x600000, 0x200000, PTE_RWU);   /* not */
+    for (unsigned round = 0; round < 2; round++) {
+        /* round 1: more than the fill log holds, so the flush scans */
+        unsigned n = round ? 400 : 20;
+        touch_pages(VA, n);
+        touch_pages(VA + 0x200000, n);
+        uint64_t walks = env->tlb.stats.walks;
+        tlb_flush_nonglobal(env);
+        for (unsigned p = 0; p < n; p++) {
+            cr_assert_not_null(
+                fast_path(K, VA + ((uint64_t)p << 12), 1, false));
+            cr_assert_null(
+                fast_path(K, VA + 0x200000 + ((uint64_t)p << 12), 1, false));
+        }
+        /* the second level kept the global walk too */
+        evict_va();
+        walks = env->tlb.stats.walks;
+        (void)tlb_ld_slow(env, VA, mo(1, K), 0);
+        cr_assert_eq(env->tlb.stats.walks, walks);
+        tlb_flush(env); /* everything */
+        cr_assert_null(fast_path(K, VA, 1, false));
+        walks = env->tlb.stats.walks;
+        (void)tlb_ld_slow(env, VA, mo(1, K), 0);
+        cr_assert_eq(env->tlb.stats.walks, walks + 1);
+    }
 }

@@ -263,7 +263,7 @@ static const OpCase op_cases[] = {
 typedef struct OpEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t pc;
     uint64_t g[4];

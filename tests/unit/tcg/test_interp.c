@@ -66,7 +66,7 @@ Test(interp, ir_eval_matches_table)
 typedef struct MemEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[2];
     uint64_t pc;
     uint64_t r[4];

@@ -355,7 +355,7 @@ Test(opt, masks_shifts_and_flags)
 typedef struct DiffEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t pc;
     uint64_t g[4];

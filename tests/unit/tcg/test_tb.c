@@ -31,7 +31,7 @@ typedef struct ToyInsn {
 typedef struct ToyEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t pc;
     uint64_t r[4];
@@ -361,7 +361,7 @@ Test(tb, exit_request_restores_block_start)
 {
     prog_two_blocks();
     run_from(0); /* translate and chain */
-    toy.env.exit_request = 1;
+    toy.env.exit_request = TCG_EXIT_REQUEST;
     cr_expect_eq(run_from(0), TCG_EXEC_REQUEST);
     cr_expect_eq(toy.env.r[1], 11, "nothing ran");
     toy.env.exit_request = 0;
@@ -458,10 +458,13 @@ Test(tb, perf_map_lists_blocks)
 static unsigned pages_added;
 static uint64_t last_page_added;
 
-static void note_page(void *opaque, uint64_t page)
+static uint64_t last_chunks;
+
+static void note_page(void *opaque, uint64_t page, uint64_t chunks, bool first)
 {
-    pages_added++;
+    pages_added += first;
     last_page_added = page;
+    last_chunks = chunks;
 }
 
 Test(tb, range_spanning_pages_and_code_page_callback)
@@ -469,12 +472,13 @@ Test(tb, range_spanning_pages_and_code_page_callback)
     tcg_free(toy.s);
     toy_init(1 << 20);
     TcgConfig *cfg = (TcgConfig *)tcg_config(toy.s);
-    cfg->code_page_added = note_page;
+    cfg->code_added = note_page;
     pages_added = 0;
     prog_two_blocks();
     run_from(0);
     cr_expect_eq(pages_added, 2, "pages 0x0 and 0x1000 got code");
     cr_expect_eq(last_page_added, 0x1000);
+    cr_expect_eq(last_chunks, 1, "8 bytes at 0x1000: the first 64-byte chunk");
     cr_expect_eq(tcg_invalidate_phys_range(toy.s, 0x4, 0x1000), 2);
     cr_expect_null(find(0));
     cr_expect_null(find(0x1000));

@@ -57,7 +57,7 @@ Test(x64_ops, edge_cases_match_interpreter_and_table)
 typedef struct XEnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[2];
     uint64_t pc;
     uint64_t r[8]; /* globals r0..r7 (r4, r6, r7 pinned to r12, rbx, rsi) */

@@ -27,7 +27,7 @@ const TcgBackend *const x64_ra_backend = &tcg_backend_x64;
 typedef struct REnv {
     int32_t exit_request;
     int32_t pad;
-    TcgJcEntry *jc;
+    TcgJcRef jc;
     TlbFast tlb[1];
     uint64_t pc;
     uint64_t r[8]; /* r4 pinned to r12 (callee-saved), r6/r7 to rdi/rsi */
@@ -166,8 +166,8 @@ static void r_disas(RBuildFn *build, const uint64_t in[8], RCode *c)
                      &c->insn);
     c->ndis = c->n;
     cr_assert_gt(c->n, 2);
-    /* cmp [exit_request], 0; jne req: the stubs start at req */
-    cr_assert_str_eq(c->insn[1].mnemonic, "jne");
+    /* cmp [exit_request], 0; jl req: the stubs start at req */
+    cr_assert_str_eq(c->insn[1].mnemonic, "jl");
     req = strtoull(c->insn[1].op_str, NULL, 0);
     while (c->n > 0 && c->insn[c->n - 1].address >= req) {
         c->n--;
