@@ -212,11 +212,12 @@ typedef struct CpuX86 {
     uint32_t event_mask; /* those that make the vCPU leave now */
 
     /* ---- the run loop (cpu/exec.c); NULL/0 while detached ---- */
-    TcgCpu *tcg_cpu;          /* this vCPU in its translator context */
-    TcgCtx *tcg_ctx;          /* that context */
-    struct CpuX86 *exec_next; /* next attached vCPU (all contexts) */
-    uint64_t smc_pc;          /* linear pc of a restarted store's insn */
-    bool smc_armed;           /* the next block at smc_pc is one insn */
+    TcgCpu *tcg_cpu;           /* this vCPU in its translator context */
+    TcgCtx *tcg_ctx;           /* that context */
+    struct CpuX86 *exec_next;  /* next attached vCPU (all contexts) */
+    struct CpuWorkQueue *work; /* run-on-vCPU queue (cpu/exec.c) */
+    uint64_t smc_pc;           /* linear pc of a restarted store's insn */
+    bool smc_armed;            /* the next block at smc_pc is one insn */
 
     /* the CPU model: BIT(XFEAT_*) (cpu_features.h); 0: every feature.
      * The translator reads it and the TB key does not hold it: change it

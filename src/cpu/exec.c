@@ -18,6 +18,8 @@
  */
 #include "cpu/exec.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/disas.h"
@@ -34,10 +36,41 @@ static void (*exec_fe_translate)(void *env, IrFunc *f, TcgTbDesc *desc);
 
 /* ---- code pages ---- */
 
+/* a TLB change for another vCPU, made by its own thread (cpu_run_on) */
+typedef struct TlbWork {
+    uint64_t a, b; /* page and on, or host address and length */
+} TlbWork;
+
+static void exec_protect_work(CpuX86 *env, void *data)
+{
+    TlbWork *w = data;
+    if (w->b) {
+        tlb_protect_code(env, w->a);
+    } else {
+        tlb_unprotect_code(env, w->a);
+    }
+    free(w);
+}
+
+static void exec_dirty_work(CpuX86 *env, void *data)
+{
+    TlbWork *w = data;
+    tlb_reset_dirty(env, (const uint8_t *)(uintptr_t)w->a, w->b);
+    free(w);
+}
+
+static void exec_tlb_work(CpuX86 *env, CpuWorkFn *fn, uint64_t a, uint64_t b)
+{
+    TlbWork *w = xzalloc(sizeof(*w));
+    w->a = a;
+    w->b = b;
+    cpu_run_on(env, fn, w);
+}
+
 /*
  * Set the code chunks of phys_page to mask in its RAM region; the TLBs
  * follow when the page gains its first chunk or loses its last (tag: the
- * caller knows which).
+ * caller knows which), each vCPU's on its own thread.
  */
 static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, uint64_t mask,
                            bool tag)
@@ -51,10 +84,8 @@ static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, uint64_t mask,
             mr_set_code_mask(sec.mr, sec.mr_offset + (phys_page - sec.base),
                              mask);
         }
-        if (tag && mask) {
-            tlb_protect_code(env, phys_page);
-        } else if (tag) {
-            tlb_unprotect_code(env, phys_page);
+        if (tag) {
+            exec_tlb_work(env, exec_protect_work, phys_page, mask != 0);
         }
     }
 }
@@ -141,7 +172,8 @@ static void exec_dirty_reset(void *opaque, MemRegion *mr, uint64_t off,
 {
     (void)opaque;
     for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
-        tlb_reset_dirty(env, mr_ram_ptr(mr) + off, len);
+        exec_tlb_work(env, exec_dirty_work, (uintptr_t)(mr_ram_ptr(mr) + off),
+                      len);
     }
 }
 
@@ -275,6 +307,189 @@ void cpu_exec_stats_print(CpuX86 *env, FILE *f)
     tlb_stats_print(env, f);
 }
 
+/* ---- run on vCPU ---- */
+
+typedef struct CpuWork {
+    CpuWorkFn *fn;
+    void *data;
+    struct CpuWork *next;
+} CpuWork;
+
+typedef struct CpuWorkQueue {
+    pthread_mutex_t lock;
+    CpuWork *head, **tail;
+    pthread_t owner; /* the thread that runs this vCPU */
+    bool owned;
+    bool in_exec; /* inside cpu_exec (atomic) */
+} CpuWorkQueue;
+
+static CpuWorkQueue *cpu_work_new(void)
+{
+    CpuWorkQueue *q = xzalloc(sizeof(*q));
+    pthread_mutex_init(&q->lock, NULL);
+    q->tail = &q->head;
+    return q;
+}
+
+/* the owner's side: take the queue and run it */
+static void cpu_work_run(CpuX86 *env)
+{
+    CpuWorkQueue *q = env->work;
+    pthread_mutex_lock(&q->lock);
+    CpuWork *w = q->head;
+    q->head = NULL;
+    q->tail = &q->head;
+    pthread_mutex_unlock(&q->lock);
+    while (w) {
+        CpuWork *next = w->next;
+        w->fn(env, w->data);
+        free(w);
+        w = next;
+    }
+}
+
+static void cpu_work_free(CpuWorkQueue *q)
+{
+    if (q) {
+        for (CpuWork *w = q->head, *next; w; w = next) {
+            next = w->next;
+            free(w);
+        }
+        pthread_mutex_destroy(&q->lock);
+        free(q);
+    }
+}
+
+void cpu_run_on(CpuX86 *env, CpuWorkFn *fn, void *data)
+{
+    CpuWorkQueue *q = env->work;
+    pthread_mutex_lock(&q->lock);
+    if (!q->owned || pthread_equal(q->owner, pthread_self())) {
+        pthread_mutex_unlock(&q->lock);
+        fn(env, data);
+        return;
+    }
+    CpuWork *w = xzalloc(sizeof(*w));
+    w->fn = fn;
+    w->data = data;
+    *q->tail = w;
+    q->tail = &w->next;
+    pthread_mutex_unlock(&q->lock);
+    cpu_event_raise(env, CPU_EV_WORK);
+}
+
+/* cpu_exec's thread becomes the owner (the queue is run right after, so
+ * work queued while it was owned by another thread is not lost) */
+static void cpu_work_claim(CpuX86 *env)
+{
+    CpuWorkQueue *q = env->work;
+    pthread_mutex_lock(&q->lock);
+    q->owner = pthread_self();
+    q->owned = true;
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- the exclusive section ---- */
+
+static pthread_mutex_t excl_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t excl_cond = PTHREAD_COND_INITIALIZER;
+static unsigned excl_running;      /* vCPUs inside cpu_exec, not parked */
+static bool excl_pending;          /* a section is wanted or held */
+static __thread bool excl_in_exec; /* this thread is inside cpu_exec */
+static __thread bool excl_atomic;  /* it holds a section for a LOCK */
+
+/* a vCPU thread: leave the running count while a section is on */
+static void excl_park_locked(void)
+{
+    excl_running--;
+    pthread_cond_broadcast(&excl_cond);
+    while (excl_pending) {
+        pthread_cond_wait(&excl_cond, &excl_lock);
+    }
+    excl_running++;
+}
+
+static void excl_enter_exec(void)
+{
+    pthread_mutex_lock(&excl_lock);
+    while (excl_pending) {
+        pthread_cond_wait(&excl_cond, &excl_lock);
+    }
+    excl_running++;
+    excl_in_exec = true;
+    pthread_mutex_unlock(&excl_lock);
+}
+
+static void excl_leave_exec(void)
+{
+    pthread_mutex_lock(&excl_lock);
+    excl_running--;
+    excl_in_exec = false;
+    pthread_cond_broadcast(&excl_cond);
+    pthread_mutex_unlock(&excl_lock);
+}
+
+/* at a block boundary: a section wanted by another thread waits for us */
+static void excl_safe_point(void)
+{
+    if (!__atomic_load_n(&excl_pending, __ATOMIC_SEQ_CST)) {
+        return;
+    }
+    pthread_mutex_lock(&excl_lock);
+    if (excl_pending) {
+        excl_park_locked();
+    }
+    pthread_mutex_unlock(&excl_lock);
+}
+
+void cpu_exclusive_start(void)
+{
+    pthread_mutex_lock(&excl_lock);
+    while (excl_pending) { /* another section first */
+        if (excl_in_exec) {
+            excl_park_locked();
+        } else {
+            pthread_cond_wait(&excl_cond, &excl_lock);
+        }
+    }
+    __atomic_store_n(&excl_pending, true, __ATOMIC_SEQ_CST);
+    for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
+        if (env->work &&
+            __atomic_load_n(&env->work->in_exec, __ATOMIC_SEQ_CST) &&
+            env->tcg_cpu != tcg_current_cpu()) {
+            cpu_event_raise(env, CPU_EV_WORK); /* to its next safe point */
+        }
+    }
+    unsigned self = excl_in_exec ? 1 : 0;
+    while (excl_running > self) {
+        pthread_cond_wait(&excl_cond, &excl_lock);
+    }
+    pthread_mutex_unlock(&excl_lock);
+}
+
+void cpu_exclusive_end(void)
+{
+    pthread_mutex_lock(&excl_lock);
+    __atomic_store_n(&excl_pending, false, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&excl_cond);
+    pthread_mutex_unlock(&excl_lock);
+}
+
+/* TcgConfig.atomic_begin/end: a LOCKed access the host cannot do */
+static void exec_atomic_begin(void *env)
+{
+    (void)env;
+    cpu_exclusive_start();
+    excl_atomic = true;
+}
+
+static void exec_atomic_end(void *env)
+{
+    (void)env;
+    excl_atomic = false;
+    cpu_exclusive_end();
+}
+
 /* ---- life cycle and the run loop ---- */
 
 TcgCtx *cpu_tcg_new(TcgBackendKind backend, size_t code_size)
@@ -293,6 +508,8 @@ TcgCtx *cpu_tcg_new_opts(TcgBackendKind backend, size_t code_size,
     exec_fe_translate = cfg.fe.translate;
     cfg.fe.translate = exec_translate;
     cfg.code_added = exec_code_added;
+    cfg.atomic_begin = exec_atomic_begin;
+    cfg.atomic_end = exec_atomic_end;
     cfg.fe.log_in_asm = exec_log_in_asm;
     cfg.fe.log_cpu = exec_log_cpu;
     TcgCtx *s = tcg_new(&cfg);
@@ -311,6 +528,9 @@ void cpu_exec_attach(CpuX86 *env, TcgCtx *ctx)
     env->exec_next = exec_cpus;
     exec_cpus = env;
     env->tlb.code_write = exec_smc_store;
+    if (!env->work) {
+        env->work = cpu_work_new();
+    }
 }
 
 void cpu_exec_detach(CpuX86 *env)
@@ -328,6 +548,8 @@ void cpu_exec_detach(CpuX86 *env)
     env->tcg_cpu = NULL;
     env->tcg_ctx = NULL;
     env->exec_next = NULL;
+    cpu_work_free(env->work);
+    env->work = NULL;
 }
 
 /* ---- pending events ---- */
@@ -368,18 +590,33 @@ void cpu_event_mask_set(CpuX86 *env, uint32_t mask)
     cpu_event_rederive(env);
 }
 
-CpuExitReason cpu_exec(CpuX86 *env)
+/*
+ * One run of tcg_exec. Queued work and exclusive sections are taken care
+ * of here, at block boundaries, without returning to the caller.
+ */
+static CpuExitReason cpu_exec_loop(CpuX86 *env)
 {
-    ASSERT(env->tcg_cpu);
     for (;;) {
         env->exception_index = -1;
         switch (tcg_exec(env->tcg_cpu)) {
         case TCG_EXEC_EXCEPTION:
+            if (excl_atomic) { /* a LOCKed access faulted inside its section */
+                exec_atomic_end(env);
+            }
             if (env->exception_index < 0) {
                 continue; /* a restarted self-modifying store */
             }
             return CPU_EXIT_EXCEPTION;
         case TCG_EXEC_REQUEST:
+            if (cpu_events(env) & CPU_EV_WORK) {
+                cpu_event_clear(env, CPU_EV_WORK);
+                cpu_work_run(env);
+                excl_safe_point();
+                /* more work raised meanwhile: the next entry takes it */
+                if (!(cpu_events(env) & env->event_mask & ~CPU_EV_WORK)) {
+                    continue;
+                }
+            }
             cpu_event_rederive(env);
             return CPU_EXIT_REQUEST;
         case TCG_EXEC_FRONTEND:
@@ -387,4 +624,18 @@ CpuExitReason cpu_exec(CpuX86 *env)
         }
         return CPU_EXIT_FRONTEND;
     }
+}
+
+CpuExitReason cpu_exec(CpuX86 *env)
+{
+    ASSERT(env->tcg_cpu);
+    cpu_work_claim(env);
+    cpu_work_run(env);
+    excl_enter_exec();
+    __atomic_store_n(&env->work->in_exec, true, __ATOMIC_SEQ_CST);
+    CpuExitReason r = cpu_exec_loop(env);
+    __atomic_store_n(&env->work->in_exec, false, __ATOMIC_SEQ_CST);
+    excl_leave_exec();
+    cpu_work_run(env); /* what came in at the last moment */
+    return r;
 }

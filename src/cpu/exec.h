@@ -53,6 +53,26 @@ static inline uint32_t cpu_events(const CpuX86 *env)
     return __atomic_load_n(&env->pending, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Run on vCPU: changes to a vCPU's own state (its TLB, jump cache) are
+ * made by the thread that runs it. fn runs at once when the caller is
+ * that thread or the vCPU has not run yet; otherwise it is queued, the
+ * vCPU is kicked (CPU_EV_WORK) and its thread runs the queue at the next
+ * block boundary, without returning from cpu_exec. fn owns data.
+ */
+typedef void CpuWorkFn(CpuX86 *env, void *data);
+void cpu_run_on(CpuX86 *env, CpuWorkFn *fn, void *data);
+
+/*
+ * The exclusive section: between start and end no other vCPU runs guest
+ * code (each leaves at its next block boundary and waits). For full
+ * flushes of shared state and for LOCKed accesses the host cannot make
+ * atomic (MMIO, code pages, page-crossing). Callable from a vCPU thread
+ * (inside cpu_exec: it counts itself out) or any other; not nested.
+ */
+void cpu_exclusive_start(void);
+void cpu_exclusive_end(void);
+
 /* `-d stats`: the translator's and the TLB's counters of env */
 void cpu_exec_stats_print(CpuX86 *env, FILE *f);
 

@@ -38,6 +38,7 @@ typedef struct TlbHit {
     uint64_t phys;   /* physical address of the byte */
     bool code;       /* a write to a page with translated code */
     bool notdirty;   /* a write that must mark the dirty bitmaps */
+    bool watch;      /* a watchpoint of this kind is on the page */
     TlbEntry *entry; /* the first-level entry used */
 } TlbHit;
 
@@ -268,6 +269,29 @@ static void tlb_flush_table(CpuX86 *env, TlbTable *t, bool keep_global)
     tlb_l2_gen_bump(t, !keep_global);
 }
 
+static void tlb_flush_ctx(CpuX86 *env, TlbCtx *c, bool keep_global);
+
+/* a context whose entries may be used (held and not flushed lazily) */
+static TlbCtx *tlb_ctx_live(CpuX86 *env, unsigned c)
+{
+    TlbCtx *x = env->tlb.ctx[c];
+    return x && !x->stale ? x : NULL;
+}
+
+/*
+ * Flush a context. An inactive one is only marked stale (O(1)): it is
+ * cleared when it next becomes current, and until then nothing looks at
+ * it (it takes no code or dirty tags either).
+ */
+static void tlb_flush_ctx_lazy(CpuX86 *env, TlbCtx *c, bool keep_global)
+{
+    if (c != env->tlb.cur) {
+        c->stale = true;
+        return;
+    }
+    tlb_flush_ctx(env, c, keep_global);
+}
+
 static void tlb_flush_ctx(CpuX86 *env, TlbCtx *c, bool keep_global)
 {
     for (unsigned i = 0; i < MMU_IDX_COUNT; i++) {
@@ -290,7 +314,7 @@ void tlb_flush(CpuX86 *env)
 {
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
         if (env->tlb.ctx[c]) {
-            tlb_flush_ctx(env, env->tlb.ctx[c], false);
+            tlb_flush_ctx_lazy(env, env->tlb.ctx[c], false);
         }
     }
     tlb_fast_sync(env);
@@ -310,8 +334,11 @@ void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
 {
     ASSERT(idx < MMU_IDX_COUNT);
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
-        if (env->tlb.ctx[c]) {
-            tlb_flush_table(env, &env->tlb.ctx[c]->t[idx], false);
+        TlbCtx *x = env->tlb.ctx[c];
+        if (x && x == env->tlb.cur) {
+            tlb_flush_table(env, &x->t[idx], false);
+        } else if (x) {
+            x->stale = true; /* the whole context: more than asked, allowed */
         }
     }
     tlb_fast_sync(env);
@@ -344,9 +371,9 @@ static void tlb_flush_page_table(CpuX86 *env, TlbTable *t, uint64_t page)
 void tlb_flush_page(CpuX86 *env, uint64_t vaddr)
 {
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
-        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
-            tlb_flush_page_table(env, &env->tlb.ctx[c]->t[i],
-                                 vaddr & TCG_PAGE_MASK);
+        TlbCtx *x = tlb_ctx_live(env, c);
+        for (unsigned i = 0; x && i < MMU_IDX_COUNT; i++) {
+            tlb_flush_page_table(env, &x->t[i], vaddr & TCG_PAGE_MASK);
         }
     }
     tlb_fast_sync(env);
@@ -377,6 +404,7 @@ static TlbCtx *tlb_ctx_for(CpuX86 *env, uint64_t tag)
         tlb->ctx[c] = tlb_ctx_new();
     } else {
         tlb_flush_ctx(env, tlb->ctx[c], false);
+        tlb->ctx[c]->stale = false;
         tlb->stats.ctx_reuses++;
     }
     tlb->ctx[c]->tag = tag;
@@ -387,7 +415,11 @@ void tlb_switch(CpuX86 *env, uint64_t tag, bool flush)
 {
     ASSERT(tag != TLB_TAG_NONE);
     TlbCtx *c = tlb_ctx_for(env, tag);
-    if (flush) {
+    if (c->stale) { /* flushed while inactive: clear it now */
+        tlb_flush_ctx(env, c, false);
+        c->stale = false;
+        env->tlb.stats.lazy_flushes++;
+    } else if (flush) {
         tlb_flush_ctx(env, c, true);
         env->tlb.stats.nonglobal_flushes++;
     }
@@ -403,7 +435,7 @@ void tlb_flush_tag(CpuX86 *env, uint64_t tag)
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
         TlbCtx *x = env->tlb.ctx[c];
         if (x && x->tag == tag) {
-            tlb_flush_ctx(env, x, true);
+            tlb_flush_ctx_lazy(env, x, true);
         }
     }
     tlb_fast_sync(env);
@@ -491,6 +523,75 @@ static void tlb_note_large_page(TlbTable *t, uint64_t vaddr, uint64_t size)
     t->lp_addr = vaddr & t->lp_mask;
 }
 
+/* ---- watchpoints ---- */
+
+static bool tlb_watch_overlaps(const TlbWatch *w, uint64_t a, uint64_t len)
+{
+    return w->vaddr <= a + len - 1 && a <= w->vaddr + w->len - 1;
+}
+
+/* the TLB_WATCH_* kinds watched somewhere on vpage */
+static unsigned tlb_watch_on_page(const CpuX86 *env, uint64_t vpage)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < env->tlb.nwatch; i++) {
+        if (tlb_watch_overlaps(&env->tlb.watch[i], vpage, TCG_PAGE_SIZE)) {
+            k |= env->tlb.watch[i].flags;
+        }
+    }
+    return k;
+}
+
+/* an access to a page with TLB_WATCH: does a watchpoint cover it? */
+static void tlb_watch_check(CpuX86 *env, uint64_t vaddr, unsigned size,
+                            bool write, uintptr_t retaddr)
+{
+    unsigned kind = write ? TLB_WATCH_W : TLB_WATCH_R;
+    for (unsigned i = 0; env->tlb.watch_hit && i < env->tlb.nwatch; i++) {
+        const TlbWatch *w = &env->tlb.watch[i];
+        if ((w->flags & kind) && tlb_watch_overlaps(w, vaddr, size)) {
+            env->tlb.watch_hit(env, vaddr, size, write, retaddr);
+            return;
+        }
+    }
+}
+
+/* refill the watchpoint's pages with the new tags */
+static void tlb_watch_flush(CpuX86 *env, uint64_t vaddr, uint64_t len)
+{
+    for (uint64_t p = vaddr & TCG_PAGE_MASK; p <= vaddr + len - 1;
+         p += TCG_PAGE_SIZE) {
+        tlb_flush_page(env, p);
+        if (p + TCG_PAGE_SIZE < p) {
+            break;
+        }
+    }
+}
+
+bool tlb_watch_insert(CpuX86 *env, uint64_t vaddr, uint64_t len, unsigned flags)
+{
+    if (env->tlb.nwatch == TLB_MAX_WATCH || len == 0 ||
+        vaddr + len - 1 < vaddr) {
+        return false;
+    }
+    env->tlb.watch[env->tlb.nwatch++] = (TlbWatch){vaddr, len, flags};
+    tlb_watch_flush(env, vaddr, len);
+    return true;
+}
+
+bool tlb_watch_remove(CpuX86 *env, uint64_t vaddr, uint64_t len, unsigned flags)
+{
+    for (unsigned i = 0; i < env->tlb.nwatch; i++) {
+        TlbWatch *w = &env->tlb.watch[i];
+        if (w->vaddr == vaddr && w->len == len && w->flags == flags) {
+            *w = env->tlb.watch[--env->tlb.nwatch];
+            tlb_watch_flush(env, vaddr, len);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* the new entry for vpage -> ppage with the walk's permissions */
 static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
                                unsigned perm)
@@ -509,7 +610,11 @@ static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
         fw |= mr_is_code(sec.mr, off) ? TLB_CODE : 0;
         fw |= mr_dirty_log_pending(sec.mr, off) ? TLB_NOTDIRTY : 0;
     }
-    n.addr_read = (perm & WALK_PERM_R) ? vpage | fr : TLB_INVALID_TAG;
+    unsigned watch = tlb_watch_on_page(env, vpage);
+    fw |= (watch & TLB_WATCH_W) ? TLB_WATCH : 0;
+    n.addr_read = (perm & WALK_PERM_R)
+                      ? vpage | fr | ((watch & TLB_WATCH_R) ? TLB_WATCH : 0)
+                      : TLB_INVALID_TAG;
     n.addr_write = (perm & WALK_PERM_W) ? vpage | fw : TLB_INVALID_TAG;
     n.addr_code = (perm & WALK_PERM_X) ? vpage | fr : TLB_INVALID_TAG;
     return n;
@@ -675,7 +780,7 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     TlbTable *t = tlb_table(env, idx);
     uint64_t page = vaddr & TCG_PAGE_MASK;
     TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
-    TlbHit h = {NULL, 0, false, false, NULL};
+    TlbHit h = {NULL, 0, false, false, false, NULL};
     if (!tlb_tag_match(tlb_tag(e, acc), page)) {
         env->tlb.stats.misses++;
         tlb_maybe_grow(env, idx); /* may move the table: look e up again */
@@ -695,6 +800,7 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     }
     h.code = acc == WALK_WRITE && (tag & TLB_CODE);
     h.notdirty = acc == WALK_WRITE && (tag & TLB_NOTDIRTY);
+    h.watch = acc != WALK_EXEC && (tag & TLB_WATCH);
     h.entry = e;
     return h;
 }
@@ -781,10 +887,16 @@ uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
     }
     TlbHit h1 = tlb_translate(env, vaddr, WALK_READ, idx, stack, retaddr);
     if (n1 == size) {
+        if (h1.watch) {
+            tlb_watch_check(env, vaddr, size, false, retaddr);
+        }
         return tlb_ld_hit(env, &h1, size);
     }
     /* crossing a page: both pages translate before any byte is read */
     TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_READ, idx, stack, retaddr);
+    if (h1.watch || h2.watch) {
+        tlb_watch_check(env, vaddr, size, false, retaddr);
+    }
     uint64_t lo = tlb_ld_hit(env, &h1, n1);
     uint64_t hi = tlb_ld_hit(env, &h2, size - n1);
     return (lo | (hi << (8 * n1))) & MASK(size * 8);
@@ -812,12 +924,18 @@ void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
     }
     TlbHit h1 = tlb_translate(env, vaddr, WALK_WRITE, idx, stack, retaddr);
     if (n1 == size) {
+        if (h1.watch) {
+            tlb_watch_check(env, vaddr, size, true, retaddr);
+        }
         tlb_st_code_check(env, &h1, size, retaddr);
         tlb_st_hit(env, &h1, val, size);
         return;
     }
     /* crossing a page: fault on either page before writing anything */
     TlbHit h2 = tlb_translate(env, vaddr + n1, WALK_WRITE, idx, stack, retaddr);
+    if (h1.watch || h2.watch) {
+        tlb_watch_check(env, vaddr, size, true, retaddr);
+    }
     tlb_st_code_check(env, &h1, n1, retaddr);
     tlb_st_code_check(env, &h2, size - n1, retaddr);
     tlb_st_hit(env, &h1, val & MASK(8 * n1), n1);
@@ -869,8 +987,9 @@ static void tlb_tag_code(CpuX86 *env, uint64_t phys_page, bool on)
 {
     phys_page &= TCG_PAGE_MASK;
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
-        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
-            TlbTable *t = &env->tlb.ctx[c]->t[i];
+        TlbCtx *x = tlb_ctx_live(env, c);
+        for (unsigned i = 0; x && i < MMU_IDX_COUNT; i++) {
+            TlbTable *t = &x->t[i];
             for (uint32_t k = 0; k < t->nentries; k++) {
                 if (tlb_phys_page(t->phys[k]) == phys_page) {
                     tlb_tag_code_entry(&t->entries[k], on);
@@ -889,8 +1008,9 @@ void tlb_reset_dirty(CpuX86 *env, const uint8_t *host, uint64_t len)
 {
     uintptr_t lo = (uintptr_t)host, hi = lo + len;
     for (unsigned c = 0; c < TLB_CONTEXTS; c++) {
-        for (unsigned i = 0; env->tlb.ctx[c] && i < MMU_IDX_COUNT; i++) {
-            TlbTable *t = &env->tlb.ctx[c]->t[i];
+        TlbCtx *x = tlb_ctx_live(env, c);
+        for (unsigned i = 0; x && i < MMU_IDX_COUNT; i++) {
+            TlbTable *t = &x->t[i];
             for (uint32_t k = 0; k < t->nentries + TLB_VICTIM_SIZE; k++) {
                 TlbEntry *e = k < t->nentries ? &t->entries[k]
                                               : &t->victim[k - t->nentries];

@@ -51,9 +51,10 @@ _Static_assert(MMU_IDX_COUNT <= TCG_MAX_MMU, "too many MMU indexes");
 #define TLB_MMIO 0x800ull       /* MMIO, unassigned, ROM write, sub-page */
 #define TLB_CODE 0x400ull       /* addr_write only: page has translated code */
 #define TLB_NOTDIRTY                                                           \
-    0x200ull               /* addr_write only: a logging client's bit is       \
-                              clear (mr_set_dirty_log): mark on store */
-#define TLB_WATCH 0x100ull /* a watchpoint covers the page (later) */
+    0x200ull /* addr_write only: a logging client's bit is                     \
+                clear (mr_set_dirty_log): mark on store */
+/* addr_read/addr_write: a watchpoint of that kind lies on the page */
+#define TLB_WATCH 0x100ull
 #define TLB_FLAGS_MASK (TCG_PAGE_SIZE - 1)
 
 /*
@@ -85,6 +86,23 @@ typedef WalkStatus TlbWalkFn(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
  */
 typedef void TlbCodeWriteFn(CpuX86 *env, uint64_t phys, unsigned len,
                             uintptr_t retaddr);
+
+/*
+ * Watchpoints (the debugger's): virtual ranges whose reads and/or writes
+ * call TlbWatchFn before the access is made. It may unwind (a debug stop,
+ * restarting the instruction later); if it returns, the access goes on.
+ * The pages of a watchpoint carry TLB_WATCH in the watched kind's tag, so
+ * only accesses to those pages leave the fast path.
+ */
+#define TLB_MAX_WATCH 8
+#define TLB_WATCH_R 1u
+#define TLB_WATCH_W 2u
+typedef struct TlbWatch {
+    uint64_t vaddr, len;
+    unsigned flags; /* TLB_WATCH_R | TLB_WATCH_W */
+} TlbWatch;
+typedef void TlbWatchFn(CpuX86 *env, uint64_t vaddr, unsigned size, bool write,
+                        uintptr_t retaddr);
 
 /*
  * A second-level entry: one completed walk. It is valid when gen equals
@@ -134,6 +152,7 @@ typedef struct TlbTable {
 typedef struct TlbCtx {
     uint64_t tag;   /* PCID (VPID/EPTP later); TLB_TAG_NONE: free */
     uint64_t stamp; /* last made current (least recent is reused) */
+    bool stale;     /* flushed while inactive: cleared when made current */
     TlbTable t[MMU_IDX_COUNT];
 } TlbCtx;
 
@@ -150,7 +169,8 @@ typedef struct TlbStats {
     uint64_t flushes, page_flushes;
     uint64_t nonglobal_flushes;    /* tlb_flush_nonglobal and switches */
     uint64_t switches, ctx_reuses; /* tag switches; contexts recycled */
-    uint64_t grows, shrinks;       /* first-level resizes */
+    uint64_t lazy_flushes;   /* stale contexts cleared when made current */
+    uint64_t grows, shrinks; /* first-level resizes */
 } TlbStats;
 
 typedef struct CpuTlb {
@@ -161,6 +181,9 @@ typedef struct CpuTlb {
     TlbFaultFn *fault; /* NULL: record in env and tcg_exit_to_dispatcher */
     TlbWalkFn *walk;   /* NULL: walk_translate() on env->as */
     TlbCodeWriteFn *code_write; /* NULL: plain as_st */
+    TlbWatchFn *watch_hit;      /* NULL: watchpoints are ignored */
+    TlbWatch watch[TLB_MAX_WATCH];
+    unsigned nwatch;
 } CpuTlb;
 
 /* allocate context 0 (tag 0, current) and flush; free every context */
@@ -232,6 +255,12 @@ void tlb_unprotect_code(CpuX86 *env, uint64_t phys_page);
  * through the slow path, which marks the bitmaps and drops the tag again.
  */
 void tlb_reset_dirty(CpuX86 *env, const uint8_t *host, uint64_t len);
+
+/* add or remove a watchpoint (len >= 1); false if full / not found */
+bool tlb_watch_insert(CpuX86 *env, uint64_t vaddr, uint64_t len,
+                      unsigned flags);
+bool tlb_watch_remove(CpuX86 *env, uint64_t vaddr, uint64_t len,
+                      unsigned flags);
 
 void tlb_stats_print(const CpuX86 *env, FILE *out);
 

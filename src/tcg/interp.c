@@ -291,6 +291,9 @@ static uint64_t interp_atomic(Interp *in, const IrOp *op)
     if (!host) { /* MMIO or miss: load then store through the slow paths */
         in->s->stats.slow_paths++;
         uintptr_t ra = interp_ra(in, op);
+        if (in->s->cfg.atomic_begin) {
+            in->s->cfg.atomic_begin(in->env);
+        }
         old = in->s->cfg.ld_slow(in->env, addr,
                                  (mo & ~IR_MO_SIGN) | IR_MO_WRITE, ra) &
               m;
@@ -299,6 +302,9 @@ static uint64_t interp_atomic(Interp *in, const IrOp *op)
             opc == IR_ATOMIC_CMPXCHG ? c : interp_rmw_value(opc, old, b);
         if (wr) {
             in->s->cfg.st_slow(in->env, addr, n & m, mo, ra);
+        }
+        if (in->s->cfg.atomic_end) {
+            in->s->cfg.atomic_end(in->env);
         }
     } else {
         switch (mo & IR_MO_SIZE) {

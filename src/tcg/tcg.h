@@ -157,6 +157,12 @@ typedef struct TcgConfig {
      * first says the page had no TB before */
     void (*code_added)(void *opaque, uint64_t phys_page, uint64_t chunks,
                        bool first);
+    /* optional: around the slow path of an atomic op (ld_slow, then
+     * st_slow unless a compare failed), which the host cannot do with one
+     * instruction: the front end makes the pair atomic against other
+     * vCPUs. If ld_slow or st_slow raises, atomic_end is not called. */
+    void (*atomic_begin)(void *env);
+    void (*atomic_end)(void *env);
     void *opaque;
     bool no_opt;   /* skip the optimizer (liveness still runs) */
     bool perf_map; /* write /tmp/perf-PID.map */

@@ -304,7 +304,16 @@ static void x64_stub_atomic_new(X64Gen *g, const X64Slow *sl, int skip)
     }
 }
 
-/* ld_slow, compute, st_slow (not atomic against other vCPUs: MMIO etc.) */
+/* call cfg->atomic_begin/end (env) if set */
+static void x64_stub_atomic_hook(X64Gen *g, void (*fn)(void *))
+{
+    if (fn) {
+        x64_mov_rr(&g->a, X64_S64, X64_RDI, RA_ENV);
+        x64_call_abs(&g->a, (uintptr_t)fn);
+    }
+}
+
+/* atomic_begin, ld_slow, compute, st_slow, atomic_end (MMIO etc.) */
 static void x64_stub_atomic(X64Gen *g, const X64Slow *sl)
 {
     X64Asm *a = &g->a;
@@ -314,13 +323,15 @@ static void x64_stub_atomic(X64Gen *g, const X64Slow *sl)
         save |= BIT(sl->cmp);
     }
     x64_stub_enter(g, sl, save);
-    x64_mov_rr(a, X64_S64, X64_RSI, sl->addr);
+    x64_stub_atomic_hook(g, g->cfg->atomic_begin);
+    x64_ld(a, X64_S64, false, X64_RSI, X64_RSP, X64_SAVE_SLOT(sl->addr));
     x64_stub_call(g, sl, false);
     x64_st(a, X64_S64, X64_RAX, X64_RSP, X64_SAVE_OLD);
     x64_stub_atomic_new(g, sl, skip);
     x64_ld(a, X64_S64, false, X64_RSI, X64_RSP, X64_SAVE_SLOT(sl->addr));
     x64_stub_call(g, sl, true);
     x64_bind(a, skip);
+    x64_stub_atomic_hook(g, g->cfg->atomic_end);
     x64_ld(a, X64_S64, false, X64_RAX, X64_RSP, X64_SAVE_OLD);
     x64_ext_memop(a, (IrType)sl->type, sl->memop, X64_RAX, X64_RAX);
     x64_stub_leave(g, sl, save & ~BIT(X64_RAX));

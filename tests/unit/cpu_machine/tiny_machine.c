@@ -96,13 +96,18 @@ int tm_run(TinyMachine *m, const uint8_t *code, size_t len)
 
 CpuX86 *tm_new_cpu(TinyMachine *m, uint64_t cr3)
 {
+    return tm_new_cpu_in(m, cr3, m->tcg);
+}
+
+CpuX86 *tm_new_cpu_in(TinyMachine *m, uint64_t cr3, TcgCtx *ctx)
+{
     CpuX86 *env = cpu_x86_new(m->as);
     env->features = m->env->features;
     tm_cpu_mode(env, cpu_cpl(m->env));
     env->cr[3] = cr3;
     tlb_flush(env);
     env->regs[R_ESP] = m->env->regs[R_ESP];
-    cpu_exec_attach(env, m->tcg);
+    cpu_exec_attach(env, ctx);
     return env;
 }
 

@@ -76,9 +76,9 @@ Test(events, taking_one_event_leaves_the_others)
 {
     tm_new(&m, TCG_BACKEND_JIT, 0, 0);
     load(mov_int3, sizeof(mov_int3));
-    cpu_event_raise(m.env, CPU_EV_WORK | CPU_EV_NMI);
+    cpu_event_raise(m.env, CPU_EV_IRQ | CPU_EV_NMI);
     cr_assert_eq(cpu_exec(m.env), CPU_EXIT_REQUEST);
-    cpu_event_clear(m.env, CPU_EV_WORK);
+    cpu_event_clear(m.env, CPU_EV_IRQ);
     cr_assert_eq(cpu_exec(m.env), CPU_EXIT_REQUEST, "the NMI is still due");
     cr_assert_eq(cpu_events(m.env), CPU_EV_NMI);
     cpu_event_clear(m.env, CPU_EV_NMI);
@@ -88,7 +88,7 @@ Test(events, taking_one_event_leaves_the_others)
 }
 
 /*
- * A raiser thread and the vCPU, 2000 rounds: the raiser raises CPU_EV_WORK
+ * A raiser thread and the vCPU, 2000 rounds: the raiser raises CPU_EV_IRQ
  * as soon as the vCPU has cleared the last one, so its raise races the
  * vCPU's re-derivation of the exit-request word; the vCPU spins in guest
  * code and takes each. A raise lost there would leave the guest spinning
@@ -102,9 +102,9 @@ static void *raiser(void *arg)
 {
     (void)arg;
     for (int i = 0; i < ROUNDS; i++) {
-        while (cpu_events(m.env) & CPU_EV_WORK) {
+        while (cpu_events(m.env) & CPU_EV_IRQ) {
         }
-        cpu_event_raise(m.env, CPU_EV_WORK);
+        cpu_event_raise(m.env, CPU_EV_IRQ);
     }
     return NULL;
 }
@@ -131,8 +131,8 @@ Test(events, no_raise_is_lost_under_a_concurrent_clear)
         if (ev & CPU_EV_STOP) {
             break;
         }
-        if (ev & CPU_EV_WORK) {
-            cpu_event_clear(m.env, CPU_EV_WORK);
+        if (ev & CPU_EV_IRQ) {
+            cpu_event_clear(m.env, CPU_EV_IRQ);
             __atomic_add_fetch(&taken, 1, __ATOMIC_SEQ_CST);
         }
     }

@@ -309,3 +309,26 @@ Test(contexts, global_pages_survive_a_cr3_write)
         tm_free(&m);
     }
 }
+
+/* a full flush marks inactive contexts stale; each is cleared when used */
+Test(contexts, a_full_flush_reaches_inactive_contexts_lazily)
+{
+    for (size_t b = 0; b < 2; b++) {
+        setup(tm_backends[b]);
+        copy_page_tables();
+        map(PT2, VB, P2);
+        put_jump(false, VB);
+        mov_cr3_pcid(0x1000, 1, true);
+        cr_assert_eq(run_eax(m.env, TM_CODE), 1);
+        mov_cr3_pcid(PT2, 2, true);
+        cr_assert_eq(run_eax(m.env, TM_CODE), 2);
+        map(0x1000, VB, P2); /* PCID 1's tables change while it is out */
+        tlb_flush(m.env);    /* e.g. CR4.PGE toggled */
+        cr_assert_eq(m.env->tlb.stats.lazy_flushes, 0);
+        cr_assert_eq(run_eax(m.env, TM_CODE), 2);
+        mov_cr3_pcid(0x1000, 1, false); /* no flush asked: the stale one is */
+        cr_assert_eq(m.env->tlb.stats.lazy_flushes, 1);
+        cr_assert_eq(run_eax(m.env, TM_CODE), 2, "PCID 1 kept stale entries");
+        tm_free(&m);
+    }
+}
