@@ -112,16 +112,37 @@ static void exec_code_added(void *opaque, uint64_t phys_page, uint64_t chunks,
 
 /*
  * Drop the TBs overlapping [phys, phys + len) (one page) and rebuild the
- * page's chunks from those left; a page left without TBs is unmarked.
+ * page's chunks from those left; a page left without TBs is unmarked. A
+ * page that keeps being rewritten turns hot (mr_code_hot): all its blocks
+ * go, to come back self-checking (they compare their bytes on entry), and
+ * from then on stores there drop nothing but the running block when they
+ * hit it (exec_smc_store): the page is no longer retranslated per write.
  */
-static void exec_invalidate_range(TcgCtx *ctx, uint64_t phys, uint64_t len)
+static void exec_invalidate_range(CpuX86 *env, uint64_t phys, uint64_t len)
 {
+    TcgCtx *ctx = env->tcg_ctx;
     uint64_t page = phys & TCG_PAGE_MASK;
     if (!tcg_invalidate_phys_range(ctx, phys, len)) {
         return;
     }
+    MemSection sec = as_find(env->as, page);
+    if (sec.mr && mr_is_ram(sec.mr) &&
+        mr_code_invalidated(sec.mr, sec.mr_offset + (page - sec.base))) {
+        TRACE(LOG_MMU, "smc: page 0x%llx rewritten too often: self-checking\n",
+              (unsigned long long)page);
+        (void)tcg_invalidate_phys_page(ctx, page);
+    }
     uint64_t mask = tcg_page_code_mask(ctx, page);
     exec_code_mark(ctx, page, mask, mask == 0);
+}
+
+void helper_code_stale(CpuX86 *env, uint64_t phys, uint64_t len)
+{
+    TRACE(LOG_MMU, "smc: block at 0x%llx changed under it\n",
+          (unsigned long long)phys);
+    (void)tcg_invalidate_phys_range(env->tcg_ctx, phys, len);
+    env->exception_index = -1; /* not an exception: cpu_exec goes on */
+    tcg_exit_to_dispatcher(TCG_GETPC());
 }
 
 /* every physical alias in env's space of [off, off + len) of mr */
@@ -137,8 +158,10 @@ static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
             uint64_t hi = MIN(off + len, sec.mr_offset + sec.size);
             for (uint64_t o = lo; o < hi;) {
                 uint64_t n = MIN(hi - o, TCG_PAGE_SIZE - (o & ~TCG_PAGE_MASK));
-                exec_invalidate_range(env->tcg_ctx,
-                                      sec.base + (o - sec.mr_offset), n);
+                if (!mr_code_hot(mr, o)) { /* hot: its blocks check */
+                    exec_invalidate_range(env, sec.base + (o - sec.mr_offset),
+                                          n);
+                }
                 o += n;
             }
         }
@@ -245,7 +268,7 @@ static void exec_smc_store(CpuX86 *env, uint64_t phys, unsigned len,
     }
     TRACE(LOG_MMU, "smc: store at pc 0x%llx into its own block at 0x%llx\n",
           (unsigned long long)pc, (unsigned long long)phys);
-    exec_invalidate_range(env->tcg_ctx, phys, len);
+    exec_invalidate_range(env, phys, len);
     env->smc_armed = true;
     env->smc_pc = pc;
     env->exception_index = -1; /* not an exception: cpu_exec goes on */

@@ -73,6 +73,13 @@ void cpu_run_on(CpuX86 *env, CpuWorkFn *fn, void *data);
 void cpu_exclusive_start(void);
 void cpu_exclusive_end(void);
 
+/*
+ * From a self-checking block (a page rewritten again and again): its bytes
+ * [phys, phys + len) are not those it was translated from. Drops the
+ * blocks there and restarts at the block's first instruction.
+ */
+NORETURN void helper_code_stale(CpuX86 *env, uint64_t phys, uint64_t len);
+
 /* `-d stats`: the translator's and the TLB's counters of env */
 void cpu_exec_stats_print(CpuX86 *env, FILE *f);
 

@@ -11,7 +11,10 @@
  */
 #include "cpu/translate_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "cpu/exec.h"
 
 #include "util/log.h"
 
@@ -215,6 +218,83 @@ static void tr_decode_block(Dc *dc, TcgTbDesc *desc, TrBlock *b, uint32_t max)
     dc->pc = b->pc[0];
 }
 
+static const IrHelper h_code_stale = {
+    "code_stale", (void *)helper_code_stale, 2,
+    IRH_VOID,     {IR_I64, IR_I64},          IRH_ENV | IRH_RAISE | IRH_RD_GLOB};
+
+/*
+ * The self-check of a block from a hot page (mr_code_hot): compare its
+ * guest bytes, 8 at a time, with those it was translated from; if any
+ * changed, helper_code_stale drops it and restarts here. The loads are
+ * data reads in the current mode without SMAP (code is always readable).
+ */
+static void tr_self_check(Dc *dc)
+{
+    IrFunc *f = dc->f;
+    const uint8_t *bytes = dc->check_bytes;
+    uint32_t size = dc->check_size;
+    uint64_t lin = dc->cs_base + dc->pc;
+    unsigned idx =
+        (dc->hflags & HF_CPL_MASK) == 3 ? MMU_IDX_USER : MMU_IDX_KNOSMAP;
+    idx += (dc->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0;
+    uint32_t stale = ir_label_new(f), ok = ir_label_new(f);
+    for (uint32_t k = 0; k < size;) {
+        unsigned n = size - k >= 8 ? 8 : size >= 8 ? 8 : 1;
+        uint32_t at = size - k >= 8 || size < 8 ? k : size - 8;
+        uint64_t want = 0;
+        memcpy(&want, bytes + at, n);
+        uint64_t a = lin + at;
+        if (dc->dmode != X86_MODE64) {
+            a &= 0xffffffffu;
+        }
+        IrTemp t = tr_new(dc);
+        ir_qld(f, IR_I64, t, tr_const(dc, a), tr_log2(n) | IR_MO_MMU(idx));
+        ir_brcond(f, IR_I64, IR_NE, t, tr_const(dc, want), stale);
+        k = at + n;
+    }
+    ir_br(f, ok);
+    ir_set_label(f, stale);
+    uint64_t first = TCG_PAGE_SIZE - (dc->check_phys & ~TCG_PAGE_MASK);
+    IrTemp args[] = {tr_const(dc, dc->check_phys),
+                     tr_const(dc, MIN((uint64_t)size, first))};
+    ir_call(f, &h_code_stale, 0, args);
+    ir_exit_tb(f, IR_EXIT_FRONTEND); /* not reached */
+    ir_set_label(f, ok);
+}
+
+/* is either page of the block hot? then read its bytes for the check */
+static uint8_t *tr_check_setup(Dc *dc, const TcgTbDesc *desc, uint32_t size)
+{
+    CpuX86 *env = dc->env;
+    uint64_t phys[2] = {desc->key.phys_pc, desc->phys_page2};
+    bool hot = false;
+    for (int i = 0; i < 2 && phys[i] != TCG_NO_PAGE; i++) {
+        MemSection sec = as_find(env->as, phys[i] & TCG_PAGE_MASK);
+        hot |= sec.mr && mr_is_ram(sec.mr) &&
+               mr_code_hot(sec.mr, sec.mr_offset + (phys[i] - sec.base));
+    }
+    if (!hot || size == 0) {
+        return NULL;
+    }
+    uint8_t *b = xmalloc(size);
+    uint32_t n1 = (uint32_t)MIN((uint64_t)size,
+                                TCG_PAGE_SIZE - (phys[0] & ~TCG_PAGE_MASK));
+    bool ok = as_read(env->as, phys[0], b, n1, MEMATTRS_CPU) == MEMTX_OK;
+    if (n1 < size) {
+        ok = ok && phys[1] != TCG_NO_PAGE &&
+             as_read(env->as, phys[1], b + n1, size - n1, MEMATTRS_CPU) ==
+                 MEMTX_OK;
+    }
+    if (!ok) { /* not RAM after all: nothing to check against */
+        free(b);
+        return NULL;
+    }
+    dc->check_bytes = b;
+    dc->check_size = size;
+    dc->check_phys = phys[0];
+    return b;
+}
+
 /* one decoded instruction */
 static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
 {
@@ -222,6 +302,9 @@ static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
     dc->next_pc = b->next_pc[i];
     dc->live_out = b->live[i];
     ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
+    if (i == 0 && dc->check_bytes) {
+        tr_self_check(dc);
+    }
     if (!b->ok[i]) {
         tr_exception(dc, b->res[i] == X86_DEC_GP ? 13 : 6);
         return;
@@ -253,6 +336,10 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
     }
     tr_decode_block(&dc, desc, &b, max);
     tr_flags_liveness(b.insn, b.ok, b.n, b.live);
+    uint8_t *check =
+        b.n ? tr_check_setup(&dc, desc,
+                             (uint32_t)(b.next_pc[b.n - 1] - b.pc[0]))
+            : NULL;
     while (n < b.n && !dc.ended && !f->overflow) {
         tr_one(&dc, &b, n++);
         dc.pc = dc.next_pc;
@@ -262,6 +349,7 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
     }
     desc->icount = n;
     desc->size = (uint32_t)(dc.pc - desc->key.pc);
+    free(check);
 }
 
 void x86_tcg_config(TcgConfig *cfg, TcgBackendKind backend)

@@ -36,6 +36,10 @@ typedef struct Dc {
     uint64_t cs_base; /* linear address = cs_base + pc (TB key) */
     uint64_t tb_pc;   /* pc of the block's first instruction */
     uint32_t hflags;  /* the TB key's flags */
+    /* a block from a page rewritten again and again checks its bytes */
+    const uint8_t *check_bytes; /* NULL: no check */
+    uint32_t check_size;
+    uint64_t check_phys;
     /* flags (translate_flags.c) */
     uint16_t live_out; /* CC_* live after this insn (CC_ALL: unknown) */
     bool cc_note;      /* cc_a/cc_b: SUB operands of the cc_note_op state */

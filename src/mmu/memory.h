@@ -297,6 +297,15 @@ void mr_clear_code(MemRegion *mr, uint64_t off);
 bool mr_is_code(const MemRegion *mr, uint64_t off);
 /* the chunks of off's page that [off, off + len) touches (to its end) */
 uint64_t mem_code_chunks(uint64_t off, uint64_t len);
+/*
+ * Pages rewritten again and again: every write that dropped translated
+ * code counts; after MEM_CODE_HOT_AFTER the page is "hot" for good and the
+ * translator stops protecting it (its blocks check their own bytes).
+ * mr_code_invalidated counts one and is true when the page just turned.
+ */
+#define MEM_CODE_HOT_AFTER 32
+bool mr_code_invalidated(MemRegion *mr, uint64_t off);
+bool mr_code_hot(const MemRegion *mr, uint64_t off);
 
 /*
  * Called after a write through this API (as_write, as_st, as_unmap) changed

@@ -54,6 +54,7 @@ void mr_bitmaps_alloc(MemRegion *mr)
         memset(mr->dirty[c], 0xff, words * sizeof(uint64_t));
     }
     mr->code = xcalloc(mr_pages(mr) + 1, sizeof(uint64_t));
+    mr->code_inval = xcalloc(mr_pages(mr) + 1, 1);
     mr->code_pages = 0;
 }
 
@@ -64,6 +65,8 @@ void mr_bitmaps_free(MemRegion *mr)
         mr->dirty[c] = NULL;
     }
     free(mr->code);
+    free(mr->code_inval);
+    mr->code_inval = NULL;
     mr->code = NULL;
 }
 
@@ -193,6 +196,22 @@ uint64_t mr_code_mask(const MemRegion *mr, uint64_t off)
         return 0;
     }
     return mr->code[off >> MEM_PAGE_SHIFT];
+}
+
+bool mr_code_invalidated(MemRegion *mr, uint64_t off)
+{
+    if (!mr->ram || off >= mr->ram_cap) {
+        return false;
+    }
+    uint8_t *n = &mr->code_inval[off >> MEM_PAGE_SHIFT];
+    *n += *n < UINT8_MAX;
+    return *n == MEM_CODE_HOT_AFTER;
+}
+
+bool mr_code_hot(const MemRegion *mr, uint64_t off)
+{
+    return mr->ram && off < mr->ram_cap &&
+           mr->code_inval[off >> MEM_PAGE_SHIFT] >= MEM_CODE_HOT_AFTER;
 }
 
 bool mr_is_code(const MemRegion *mr, uint64_t off)

@@ -60,6 +60,7 @@ struct MemRegion {
     uint8_t dirty_log;   /* BIT(client): clients logging this region */
     uint64_t *code;      /* per page: the 64-byte chunks holding code */
     uint64_t code_pages; /* pages with a chunk set */
+    uint8_t *code_inval; /* per page: writes that dropped code (saturating) */
     MemRegion *ram_next; /* list of all RAM blocks, for as_unmap */
 };
 

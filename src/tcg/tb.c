@@ -333,9 +333,10 @@ void tb_invalidate(TcgCtx *s, Tb *tb)
     uint32_t h = tcg_jc_hash(tb->pc);
     for (uint32_t i = 0; i < s->ncpus; i++) {
         TcgJcEntry *e = &s->cpus[i]->jc->entries[h];
-        if (e->tb == tb) {
+        if (e->tb == tb) { /* the generation first: one aligned store
+                              kills the entry for a racing probe */
+            __atomic_store_n(&e->gen, 0, __ATOMIC_RELEASE);
             e->tb = NULL;
-            e->gen = 0;
         }
     }
     s->stats.invalidations++;

@@ -89,3 +89,56 @@ Test(smc, a_store_into_the_running_block_runs_the_new_bytes)
         tm_free(&m);
     }
 }
+
+/*
+ * A loop storing into the code of a routine it calls, the same value each
+ * round (as code patching with identical bytes does): without the hot
+ * mode every round drops and retranslates the routine. After
+ * MEM_CODE_HOT_AFTER such writes the page turns hot and its blocks check
+ * their own bytes instead: 1000 rounds drop about that many blocks, and
+ * code that really changes on the hot page still runs new.
+ */
+Test(smc, a_page_rewritten_again_and_again_stops_being_retranslated)
+{
+    static const uint8_t code[] = {
+        0xb9, 0xe8, 0x03, 0x00, 0x00, /* mov ecx, 1000 */
+        0xc7, 0x05, 0xf2, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, /* L: mov dword [F+1], 1 */
+        0xe8, 0xec, 0x00, 0x00, 0x00, /* call F */
+        0xe2, 0xef,                   /* loop L */
+        0xcc,
+    };
+    static const uint8_t f[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3};
+    static const uint8_t a[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc};
+    for (size_t b = 0; b < 2; b++) {
+        tm_new(&m, tm_backends[b], 0, 0);
+        memset(m.mem + TM_CODE, 0xcc, 0x1000);
+        memcpy(m.mem + TM_CODE, code, sizeof(code));
+        memcpy(m.mem + TM_CODE + 0x100, f, sizeof(f));
+        memcpy(m.mem + TM_CODE + 0x200, a, sizeof(a));
+        cr_assert_eq(tm_run_cpu(m.env, TM_CODE), 3);
+        cr_assert_eq(m.env->regs[R_EAX], 1);
+        cr_assert_eq(m.env->regs[R_ECX], 0);
+        cr_assert_lt(invalidations(), MEM_CODE_HOT_AFTER + 8,
+                     "%llu blocks dropped",
+                     (unsigned long long)invalidations());
+        cr_assert_geq(invalidations(), MEM_CODE_HOT_AFTER);
+        /* another block on the hot page, patched from outside the CPU */
+        cr_assert_eq(tm_run_cpu(m.env, TM_CODE + 0x200), 3);
+        cr_assert_eq(m.env->regs[R_EAX], 1);
+        uint8_t imm = 0x5a;
+        cr_assert_eq(as_write(m.as, TM_CODE + 0x201, &imm, 1, MEMATTRS_CPU),
+                     MEMTX_OK);
+        cr_assert_eq(tm_run_cpu(m.env, TM_CODE + 0x200), 3);
+        cr_assert_eq(m.env->regs[R_EAX], 0x5a, "the self-check missed it");
+        /* and a block patching itself ahead still runs the new bytes */
+        static const uint8_t self[] = {
+            0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x2a, /* mov byte [rip+1] */
+            0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc,       /* mov eax, 1 */
+        };
+        memcpy(m.mem + TM_CODE + 0x300, self, sizeof(self));
+        cr_assert_eq(tm_run_cpu(m.env, TM_CODE + 0x300), 3);
+        cr_assert_eq(m.env->regs[R_EAX], 0x2a);
+        tm_free(&m);
+    }
+}

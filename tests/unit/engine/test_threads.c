@@ -52,10 +52,10 @@ static uint32_t counter(unsigned i)
 /* L: inc dword [rbx]; jmp L */
 static const uint8_t spin_inc[] = {0xff, 0x03, 0xeb, 0xfc};
 
-static void setup2(void)
+static void setup2_on(TcgBackendKind backend)
 {
-    tm_new(&m, TCG_BACKEND_JIT, 0, 0);
-    ctx1 = cpu_tcg_new(TCG_BACKEND_JIT, 1u << 20);
+    tm_new(&m, backend, 0, 0);
+    ctx1 = cpu_tcg_new(backend, 1u << 20);
     cpu[0] = m.env;
     cpu[1] = tm_new_cpu_in(&m, 0x1000, ctx1);
     memset(m.mem + TM_CODE, 0xcc, 0x2000);
@@ -63,6 +63,11 @@ static void setup2(void)
         cpu[i]->regs[R_EBX] = TM_DATA + 0x100 * i;
         memset(m.mem + TM_DATA + 0x100 * i, 0, 4);
     }
+}
+
+static void setup2(void)
+{
+    setup2_on(TCG_BACKEND_JIT);
 }
 
 static void teardown2(void)
@@ -191,32 +196,34 @@ static const MemOps dev_ops = {
 
 Test(threads, locked_rmw_on_mmio_is_atomic_against_a_second_vcpu)
 {
-    setup2();
-    MemRegion *dev = mr_new_io("counter", 0x1000, &dev_ops, NULL);
-    mr_add_subregion(m.root, MMIO_PA, dev, 0);
-    uint64_t pte = MMIO_PA | 3;
-    memcpy(m.mem + 0x4000 + 8 * (MMIO_VA >> 12), &pte, 8);
-    /* mov ecx, ADDS; L: lock add dword [rbx], 1; dec ecx; jnz L; int3 */
-    static const uint8_t code[] = {0xb9, ADDS & 0xff, ADDS >> 8, 0,    0,
-                                   0xf0, 0x83,        0x03,      0x01, 0xff,
-                                   0xc9, 0x75,        0xf8};
-    memcpy(m.mem + TM_CODE, code, sizeof(code));
-    memcpy(m.mem + CODE1, code, sizeof(code));
-    dev_value = 0;
-    Runner r[2];
-    for (unsigned i = 0; i < 2; i++) {
-        cpu[i]->regs[R_EBX] = MMIO_VA;
-        tlb_flush(cpu[i]);
+    for (size_t b = 0; b < 2; b++) {
+        setup2_on(tm_backends[b]);
+        MemRegion *dev = mr_new_io("counter", 0x1000, &dev_ops, NULL);
+        mr_add_subregion(m.root, MMIO_PA, dev, 0);
+        uint64_t pte = MMIO_PA | 3;
+        memcpy(m.mem + 0x4000 + 8 * (MMIO_VA >> 12), &pte, 8);
+        /* mov ecx, ADDS; L: lock add dword [rbx], 1; dec ecx; jnz L; int3 */
+        static const uint8_t code[] = {0xb9, ADDS & 0xff, ADDS >> 8, 0,    0,
+                                       0xf0, 0x83,        0x03,      0x01, 0xff,
+                                       0xc9, 0x75,        0xf8};
+        memcpy(m.mem + TM_CODE, code, sizeof(code));
+        memcpy(m.mem + CODE1, code, sizeof(code));
+        dev_value = 0;
+        Runner r[2];
+        for (unsigned i = 0; i < 2; i++) {
+            cpu[i]->regs[R_EBX] = MMIO_VA;
+            tlb_flush(cpu[i]);
+        }
+        start(&r[0], cpu[0], TM_CODE);
+        start(&r[1], cpu[1], CODE1);
+        pthread_join(r[0].thread, NULL);
+        pthread_join(r[1].thread, NULL);
+        for (unsigned i = 0; i < 2; i++) {
+            cr_assert_eq(r[i].vector, 3, "vCPU %u stopped at %d, rip 0x%llx", i,
+                         r[i].vector, (unsigned long long)cpu[i]->rip);
+        }
+        cr_assert_eq(dev_value, 2 * ADDS, "backend %zu: %u of %u", b, dev_value,
+                     2 * ADDS);
+        teardown2();
     }
-    start(&r[0], cpu[0], TM_CODE);
-    start(&r[1], cpu[1], CODE1);
-    pthread_join(r[0].thread, NULL);
-    pthread_join(r[1].thread, NULL);
-    for (unsigned i = 0; i < 2; i++) {
-        cr_assert_eq(r[i].vector, 3, "vCPU %u stopped at %d, rip 0x%llx", i,
-                     r[i].vector, (unsigned long long)cpu[i]->rip);
-    }
-    cr_assert_eq(dev_value, 2 * ADDS, "lost updates: %u of %u", dev_value,
-                 2 * ADDS);
-    teardown2();
 }
