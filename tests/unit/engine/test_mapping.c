@@ -223,17 +223,23 @@ static void mov_cr3_pcid(uint64_t cr3, uint64_t pcid, bool flush)
     tlb_switch(m.env, pcid, flush);
 }
 
+/* PCID 1 maps VB to P1, PCID 2 (tables at PT2) to P2; each has run */
+static void two_pcids_warm(void)
+{
+    copy_page_tables();
+    map(PT2, VB, P2);
+    put_jump(false, VB);
+    mov_cr3_pcid(0x1000, 1, true);
+    cr_assert_eq(run_eax(m.env, TM_CODE), 1);
+    mov_cr3_pcid(PT2, 2, true);
+    cr_assert_eq(run_eax(m.env, TM_CODE), 2);
+}
+
 Test(contexts, pcid_switch_keeps_the_other_contexts_entries)
 {
     for (size_t b = 0; b < 2; b++) {
         setup(tm_backends[b]);
-        copy_page_tables();
-        map(PT2, VB, P2);
-        put_jump(false, VB);
-        mov_cr3_pcid(0x1000, 1, true);
-        cr_assert_eq(run_eax(m.env, TM_CODE), 1);
-        mov_cr3_pcid(PT2, 2, true);
-        cr_assert_eq(run_eax(m.env, TM_CODE), 2);
+        two_pcids_warm();
         /* back to PCID 1 without a flush: its entries are all there */
         uint64_t w = walks();
         mov_cr3_pcid(0x1000, 1, false);
@@ -316,13 +322,7 @@ Test(contexts, a_full_flush_reaches_inactive_contexts_lazily)
 {
     for (size_t b = 0; b < 2; b++) {
         setup(tm_backends[b]);
-        copy_page_tables();
-        map(PT2, VB, P2);
-        put_jump(false, VB);
-        mov_cr3_pcid(0x1000, 1, true);
-        cr_assert_eq(run_eax(m.env, TM_CODE), 1);
-        mov_cr3_pcid(PT2, 2, true);
-        cr_assert_eq(run_eax(m.env, TM_CODE), 2);
+        two_pcids_warm();
         map(0x1000, VB, P2); /* PCID 1's tables change while it is out */
         tlb_flush(m.env);    /* e.g. CR4.PGE toggled */
         cr_assert_eq(m.env->tlb.stats.lazy_flushes, 0);
