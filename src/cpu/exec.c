@@ -174,6 +174,23 @@ static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
 }
 
 /* the memory core's code-write hook: bytes of a code page changed */
+typedef struct CodeWork {
+    MemRegion *mr;
+    uint64_t off, len;
+} CodeWork;
+
+static void exec_code_work(CpuX86 *env, void *data)
+{
+    CodeWork *w = data;
+    exec_invalidate_mr(env, w->mr, w->off, w->len);
+    free(w);
+}
+
+/*
+ * The memory core's code-write hook, once per translator context and
+ * address space; on the vCPU's own thread (a store from generated code)
+ * at once, from any other (DMA by a device) at its next block boundary.
+ */
 static void exec_code_written(void *opaque, MemRegion *mr, uint64_t off,
                               uint64_t len)
 {
@@ -184,7 +201,9 @@ static void exec_code_written(void *opaque, MemRegion *mr, uint64_t off,
             seen = k->tcg_ctx == env->tcg_ctx && k->as == env->as;
         }
         if (!seen) {
-            exec_invalidate_mr(env, mr, off, len);
+            CodeWork *w = xzalloc(sizeof(*w));
+            *w = (CodeWork){mr, off, len};
+            cpu_run_on(env, exec_code_work, w);
         }
     }
 }

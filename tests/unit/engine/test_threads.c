@@ -227,3 +227,35 @@ Test(threads, locked_rmw_on_mmio_is_atomic_against_a_second_vcpu)
         teardown2();
     }
 }
+
+/*
+ * A device writing translated code from another thread (DMA): the
+ * invalidation is queued to the vCPU and done by its own thread at a block
+ * boundary; the changed block then runs its new bytes.
+ */
+Test(threads, dma_into_code_is_invalidated_by_the_vcpus_thread)
+{
+    setup2();
+    static const uint8_t b_code[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc};
+    memcpy(m.mem + CODE1, spin_inc, sizeof(spin_inc));
+    memcpy(m.mem + CODE1 + 0x400, b_code, sizeof(b_code));
+    cr_assert_eq(tm_run_cpu(cpu[1], CODE1 + 0x400), 3); /* B translated */
+    cr_assert_eq(cpu[1]->regs[R_EAX], 1);
+    uint64_t inval = tcg_stats(ctx1)->invalidations;
+    Runner r;
+    start(&r, cpu[1], CODE1);
+    wait_running(1);
+    uint8_t imm = 0x77;
+    cr_assert_eq(as_write(m.as, CODE1 + 0x401, &imm, 1, MEMATTRS_CPU),
+                 MEMTX_OK);
+    for (int n = 0; n < 5000 && tcg_stats(ctx1)->invalidations == inval; n++) {
+        usleep(1000);
+    }
+    cr_assert_gt(tcg_stats(ctx1)->invalidations, inval, "never invalidated");
+    cpu_event_raise(cpu[1], CPU_EV_STOP);
+    pthread_join(r.thread, NULL);
+    cpu_event_clear(cpu[1], CPU_EV_STOP);
+    cr_assert_eq(tm_run_cpu(cpu[1], CODE1 + 0x400), 3);
+    cr_assert_eq(cpu[1]->regs[R_EAX], 0x77);
+    teardown2();
+}
