@@ -151,6 +151,37 @@ static void tr_unimp(Dc *dc)
     tr_exception(dc, 6);
 }
 
+/*
+ * A CPL-0-only instruction above CPL 0? Those whose #UD conditions come
+ * first (SYSRET, SYSEXIT, SWAPGS, the VMX and SGX instructions, XSAVES...)
+ * check on their own.
+ */
+static bool tr_privileged_at_cpl(const Dc *dc)
+{
+    if (!(dc->hflags & HF_CPL_MASK)) {
+        return false;
+    }
+    switch (dc->d->id) {
+    case XI_MOV_CR:
+    case XI_MOV_DR:
+    case XI_RDMSR:
+    case XI_WRMSR:
+    case XI_LGDT:
+    case XI_LIDT:
+    case XI_LLDT:
+    case XI_LTR:
+    case XI_LMSW:
+    case XI_CLTS:
+    case XI_INVLPG:
+    case XI_INVPCID:
+    case XI_INVD:
+    case XI_WBINVD:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void tr_insn(Dc *dc)
 {
     const DecodedInsn *d = dc->d;
@@ -163,9 +194,13 @@ static void tr_insn(Dc *dc)
         }
         return;
     }
+    if (tr_privileged_at_cpl(dc)) {
+        tr_exception(dc, 13); /* CPL 0 only: #GP(0) (V86 mode is CPL 3) */
+        return;
+    }
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
-        tr_sys(dc)) {
+        tr_sys(dc) || tr_sys_cr(dc)) {
         return;
     }
     tr_unimp(dc);

@@ -137,6 +137,9 @@ uint64_t helper_popf(CpuX86 *env, uint64_t v, uint32_t size);
 void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel);
 /* INT n (helper.c): the gate checks, then a trap to vector n */
 void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
+/* MOV CR, CLTS, LMSW/SMSW, RDMSR/WRMSR, LGDT/LIDT/SGDT/SIDT, INVLPG,
+ * INVPCID (translate_cr.c) */
+bool tr_sys_cr(Dc *dc);
 /* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
 bool tr_sys_ctl(Dc *dc);
 

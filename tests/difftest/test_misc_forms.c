@@ -263,3 +263,28 @@ Test(misc_forms, loop_and_jecxz_with_67h)
     CASE(0x67, 0xe2, 0x02, 0xff, 0xc0, 0x67, 0xe3, 0x00);
     run3(0);
 }
+
+/* CPL-0-only instructions at CPL 3: #GP(0) at the instruction, as on the
+ * host (a user process), never #UD */
+Test(misc_forms, privileged_instructions_are_gp_at_cpl3)
+{
+    static const uint8_t forms[][4] = {
+        {0x0f, 0x20, 0xc0, 0x90}, /* mov rax, cr0 */
+        {0x0f, 0x22, 0xd8, 0x90}, /* mov cr3, rax */
+        {0x0f, 0x32, 0x90, 0x90}, /* rdmsr */
+        {0x0f, 0x30, 0x90, 0x90}, /* wrmsr */
+        {0x0f, 0x06, 0x90, 0x90}, /* clts */
+        {0x0f, 0x01, 0x38, 0x90}, /* invlpg [rax] */
+        {0x0f, 0x01, 0x10, 0x90}, /* lgdt [rax] */
+        {0x0f, 0x01, 0x30, 0x90}, /* lmsw [rax] */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(forms); i++) {
+        tc.init.gpr[DT_RAX] = DT_DATA_ADDR;
+        tc.code = forms[i];
+        tc.len = sizeof(forms[i]);
+        run3(0);
+        cr_expect_eq(jit.exception, DT_EXC_GP, "form %zu: %s", i,
+                     dt_exc_name(jit.exception));
+        cr_expect_eq(jit.final.rip, DT_CODE_ADDR, "form %zu", i);
+    }
+}

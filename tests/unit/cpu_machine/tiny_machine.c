@@ -89,8 +89,14 @@ int tm_run_cpu(CpuX86 *env, uint64_t rip)
 
 int tm_run(TinyMachine *m, const uint8_t *code, size_t len)
 {
-    memset(m->mem + TM_CODE, 0xcc, 0x1000);
-    memcpy(m->mem + TM_CODE, code, len);
+    /* through the address space, so blocks of earlier code there go */
+    uint8_t page[0x1000];
+    memset(page, 0xcc, sizeof(page));
+    memcpy(page, code, MIN(len, sizeof(page)));
+    if (as_write(m->as, TM_CODE, page, sizeof(page), MEMATTRS_CPU) !=
+        MEMTX_OK) {
+        return -1;
+    }
     return tm_run_cpu(m->env, TM_CODE);
 }
 
