@@ -54,8 +54,8 @@ void helper_single_step(CpuX86 *env)
 
 /* ---- POPF and POP Sreg (translate_stack.c) ---- */
 
-static NORETURN void helper_raise_ra(CpuX86 *env, uint32_t vector,
-                                     uint32_t error, uintptr_t ra)
+NORETURN void helper_raise_ra(CpuX86 *env, uint32_t vector, uint32_t error,
+                              uintptr_t ra)
 {
     env->exception_index = (int32_t)vector;
     env->error_code = error;
@@ -109,15 +109,10 @@ void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel)
     uint32_t hf = env->hflags;
     if (!(hf & HF_PE) || (hf & HF_VM)) {
         cpu_seg_load_real(env, (int)seg, (uint16_t)sel);
-    } else if ((sel & 0xfffc) == 0) {
-        cpu_seg_set(env, (int)seg, (uint16_t)sel, 0, 0, SEG_AR_UNUSABLE);
     } else {
-        log_unimp_once("translate",
-                       "pop of selector 0x%x into a segment register needs "
-                       "a descriptor load: raising #GP",
-                       sel);
-        helper_raise_ra(env, 13, sel & 0xfffc, ra);
+        seg_load_pm(env, seg, (uint16_t)sel, ra);
     }
+    cpu_update_hflags(env);
 }
 
 /* ---- INT n (translate_sys.c) ---- */

@@ -135,11 +135,23 @@ bool tr_stack(Dc *dc);
 /* helpers of translate_stack.c (helper.c) */
 uint64_t helper_popf(CpuX86 *env, uint64_t v, uint32_t size);
 void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel);
+/* raise vector with an error code, restoring the insn at ra (helper.c) */
+NORETURN void helper_raise_ra(CpuX86 *env, uint32_t vector, uint32_t error,
+                              uintptr_t ra);
+/* segmentation (helper_seg.c): a data/stack segment load in protected
+ * mode, far JMP/CALL/RET at the same privilege (size: operand bytes) */
+void seg_load_pm(CpuX86 *env, unsigned seg, uint16_t sel, uintptr_t ra);
+void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size);
+void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
+                     uint32_t size);
+void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm);
 /* INT n (helper.c): the gate checks, then a trap to vector n */
 void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
 /* MOV CR, CLTS, LMSW/SMSW, RDMSR/WRMSR, LGDT/LIDT/SGDT/SIDT, INVLPG,
  * INVPCID (translate_cr.c) */
 bool tr_sys_cr(Dc *dc);
+/* MOV Sreg, LSS/LFS/LGS, far JMP/CALL/RET (translate_seg.c) */
+bool tr_seg(Dc *dc);
 /* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
 bool tr_sys_ctl(Dc *dc);
 

@@ -119,31 +119,10 @@ static void op_bound(Dc *dc)
     ir_set_label(f, ok);
 }
 
-/* real mode or virtual-8086 mode: segment loads are selector << 4 */
-static bool lg_real(uint32_t hflags)
-{
-    return !(hflags & HF_PE) || (hflags & HF_VM);
-}
-
-/* protected mode: descriptor loads come with the system CPU */
-static bool lg_need_real(Dc *dc)
-{
-    if (lg_real(dc->env->hflags)) {
-        return true;
-    }
-    log_unimp_once("translate", "LDS/LES in protected mode (descriptor "
-                                "tables): raising #UD");
-    tr_exception(dc, 6);
-    return false;
-}
-
 /* LDS/LES r, m16:16/32: offset, then the selector after it */
 static void op_lds_les(Dc *dc, unsigned seg)
 {
     unsigned s = dc->d->opsize;
-    if (!lg_need_real(dc)) {
-        return;
-    }
     IrTemp a = tr_ea(dc, &dc->d->op[1]), a2 = tr_new(dc);
     ir_op2i(dc->f, IR_ADD, IR_I64, a2, a, s);
     IrTemp off = tr_mem_ld(dc, a, s);

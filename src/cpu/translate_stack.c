@@ -61,11 +61,6 @@ static void op_push(Dc *dc)
     tr_push(dc, v, tr_stack_size(dc));
 }
 
-static bool stack_real_mode(const Dc *dc)
-{
-    return !(dc->env->hflags & HF_PE) || (dc->env->hflags & HF_VM);
-}
-
 void tr_seg_load(Dc *dc, unsigned seg, IrTemp v)
 {
     IrTemp sel = tr_new(dc);
@@ -74,26 +69,20 @@ void tr_seg_load(Dc *dc, unsigned seg, IrTemp v)
     ir_call(dc->f, &h_pop_seg, 0, args);
 }
 
+/* hflags (SS.B, ADDSEG) may have changed: a fresh lookup */
 void tr_seg_load_end(Dc *dc)
 {
-    if (stack_real_mode(dc)) {
-        ir_movi(dc->f, IR_I64, x86_g.rip, dc->next_pc);
-        tr_exit(dc, IR_EXIT_LOOKUP);
-    }
+    ir_movi(dc->f, IR_I64, x86_g.rip, dc->next_pc);
+    tr_exit(dc, IR_EXIT_LOOKUP);
 }
 
 /*
- * POP sreg: the helper loads (or raises) before RSP moves. Real and
- * virtual-8086 mode load any data segment; protected and 64-bit mode only
- * FS/GS until descriptor loads exist.
+ * POP sreg: the helper loads (or raises) before RSP moves: selector << 4
+ * in real and V86 mode, a descriptor load with its checks in protected
+ * and long mode.
  */
 static void op_pop_seg(Dc *dc, unsigned seg)
 {
-    if (seg != XSEG_FS && seg != XSEG_GS && !stack_real_mode(dc)) {
-        log_unimp_once("translate", "pop of segment register %u: #UD", seg);
-        tr_exception(dc, 6);
-        return;
-    }
     unsigned size = tr_stack_size(dc);
     tr_seg_load(dc, seg, tr_pop_ld(dc, size));
     tr_sp_add(dc, size);

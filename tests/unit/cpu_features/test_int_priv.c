@@ -97,22 +97,39 @@ Test(int_priv, hlt_cli_sti_by_privilege)
 }
 
 /*
- * POP FS/GS with a non-null selector needs a descriptor-table load (the
- * system CPU issue): #GP(selector) at the POP, RSP unchanged, for now.
- * A null selector loads and clears the base.
+ * POP FS/GS in long mode load the descriptor (GDT at TM_DATA): 0x28 is a
+ * DPL 3 data segment with base 0x50000, 0x30 the same not present (#NP
+ * with the selector, RSP unchanged), 0x38 beyond the GDT limit (#GP with
+ * the selector); a null selector loads and clears the base.
  */
-Test(int_priv, pop_fs_non_null_selector_is_gp_for_now)
+Test(int_priv, pop_fs_loads_the_descriptor)
 {
     static const uint8_t code[] = {
-        0x6a, 0x2b, 0x0f, 0xa1,  /* push 0x2b; pop fs */
-        0x6a, 0x00, 0x0f, 0xa9}; /* push 0; pop gs */
+        0x6a, 0x2b, 0x0f, 0xa1,                   /* push 0x2b; pop fs */
+        0x6a, 0x00, 0x0f, 0xa9};                  /* push 0; pop gs */
+    const uint64_t data3 = 0x00cff2050000ffffull; /* base 0x50000, DPL 3 */
     for (size_t b = 0; b < ARRAY_LEN(tm_backends); b++) {
         TinyMachine m;
         tm_new(&m, tm_backends[b], 3, 0);
-        cr_assert_eq(tm_run(&m, code, 4), 13);
-        cr_expect_eq(m.env->error_code, 0x28);
+        memset(m.mem + TM_DATA, 0, 0x40);
+        memcpy(m.mem + TM_DATA + 0x28, &data3, 8);
+        uint64_t np = data3 & ~(1ull << 47);
+        memcpy(m.mem + TM_DATA + 0x30, &np, 8);
+        m.env->gdt.base = TM_DATA;
+        m.env->gdt.limit = 0x37;
+        cr_assert_eq(tm_run(&m, code, 4), 3);
+        cr_expect_eq(m.env->segs[R_FS].selector, 0x2b);
+        cr_expect_eq(m.env->segs[R_FS].base, 0x50000);
+        cr_expect(m.mem[TM_DATA + 0x28 + 5] & 1, "accessed bit set");
+        static const uint8_t pop_np[] = {0x6a, 0x33, 0x0f, 0xa1};
+        m.env->regs[R_ESP] = TM_STACK;
+        cr_assert_eq(tm_run(&m, pop_np, sizeof(pop_np)), 11);
+        cr_expect_eq(m.env->error_code, 0x30);
         cr_expect_eq(m.env->rip, TM_CODE + 2);
         cr_expect_eq(m.env->regs[R_ESP], TM_STACK - 8);
+        static const uint8_t pop_far[] = {0x6a, 0x3b, 0x0f, 0xa1};
+        cr_assert_eq(tm_run(&m, pop_far, sizeof(pop_far)), 13);
+        cr_expect_eq(m.env->error_code, 0x38);
         tm_free(&m);
 
         tm_new(&m, tm_backends[b], 3, 0);

@@ -1,0 +1,251 @@
+/*
+ * Segmentation in protected and long mode (SDM vol. 3 ch. 3 and 5, vol. 2
+ * MOV, POP, LDS, JMP, CALL, RET): descriptor fetches from the GDT and LDT
+ * with the accessed bit, the checks of a data or stack segment load, and
+ * far JMP/CALL/RET to a code segment at the same privilege level. Faults
+ * carry the SDM's error codes (#GP/#NP/#SS with the selector). Gates, task
+ * switches and privilege changes come with the rest of the system CPU:
+ * they are logged under -d unimp and raise #GP(selector).
+ */
+#include "cpu/translate_int.h"
+
+#include "util/log.h"
+
+#define DESC_S BIT(44)    /* code or data (not system) */
+#define DESC_CODE BIT(43) /* type bit 3 */
+#define DESC_CONF BIT(42) /* code: conforming; data: expand-down */
+#define DESC_RW BIT(41)   /* code: readable; data: writable */
+#define DESC_A BIT(40)    /* accessed */
+#define DESC_P BIT(47)
+#define DESC_L BIT(53)
+#define DESC_DB BIT(54)
+
+static unsigned desc_dpl(uint64_t d)
+{
+    return (d >> 45) & 3;
+}
+
+/* implicit supervisor accesses to descriptor tables */
+static unsigned seg_mmu(const CpuX86 *env)
+{
+    return MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+}
+
+/* the descriptor of sel (GDT or LDT); false if beyond the table's limit */
+static bool seg_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
+                      uintptr_t ra)
+{
+    uint64_t base, limit;
+    if (sel & 4) {
+        if (env->ldt.attr & SEG_AR_UNUSABLE) {
+            return false;
+        }
+        base = env->ldt.base;
+        limit = env->ldt.limit;
+    } else {
+        base = env->gdt.base;
+        limit = env->gdt.limit;
+    }
+    uint64_t index = sel & ~7u;
+    if (index + 7 > limit) {
+        return false;
+    }
+    *addr = base + index;
+    *desc = tlb_ld_slow(env, *addr, IR_MO_64 | IR_MO_MMU(seg_mmu(env)), ra);
+    return true;
+}
+
+/* set the accessed bit in memory (type byte at +5) if it is clear */
+static void seg_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
+                             uintptr_t ra)
+{
+    if (!(*desc & DESC_A)) {
+        *desc |= DESC_A;
+        tlb_st_slow(env, addr + 5, (*desc >> 40) & 0xff,
+                    IR_MO_8 | IR_MO_MMU(seg_mmu(env)), ra);
+    }
+}
+
+static NORETURN void seg_fault(CpuX86 *env, unsigned vector, uint16_t sel,
+                               uintptr_t ra)
+{
+    helper_raise_ra(env, vector, sel & 0xfffc, ra);
+}
+
+/* MOV/POP Sreg, LxS: seg is not CS (the decoder refuses it) */
+void seg_load_pm(CpuX86 *env, unsigned seg, uint16_t sel, uintptr_t ra)
+{
+    unsigned cpl = cpu_cpl(env), rpl = sel & 3;
+    uint64_t desc, addr;
+    if (!(sel & 0xfffc)) {
+        bool null_ss_ok = (env->hflags & HF_CS64) && cpl < 3 && rpl == cpl;
+        if (seg == R_SS && !null_ss_ok) {
+            seg_fault(env, 13, 0, ra);
+        }
+        cpu_seg_set(env, (int)seg, sel, 0, 0, SEG_AR_UNUSABLE);
+        return;
+    }
+    if (!seg_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    unsigned dpl = desc_dpl(desc);
+    bool code = desc & DESC_CODE;
+    if (seg == R_SS) {
+        if (rpl != cpl || code || !(desc & DESC_RW) || dpl != cpl) {
+            seg_fault(env, 13, sel, ra);
+        }
+        if (!(desc & DESC_P)) {
+            seg_fault(env, 12, sel, ra); /* #SS */
+        }
+    } else {
+        if (code && !(desc & DESC_RW)) {
+            seg_fault(env, 13, sel, ra); /* execute-only code */
+        }
+        bool conforming_code = code && (desc & DESC_CONF);
+        if (!conforming_code && (rpl > dpl || cpl > dpl)) {
+            seg_fault(env, 13, sel, ra);
+        }
+        if (!(desc & DESC_P)) {
+            seg_fault(env, 11, sel, ra); /* #NP */
+        }
+    }
+    seg_set_accessed(env, addr, &desc, ra);
+    cpu_seg_load_desc(env, (int)seg, sel, desc);
+}
+
+/*
+ * The code segment of a far JMP/CALL: same-privilege targets only. On
+ * return CS is loaded (RPL := CPL) and offset checked against its limit.
+ */
+static void seg_far_cs(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
+{
+    unsigned cpl = cpu_cpl(env), rpl = sel & 3;
+    uint64_t desc, addr;
+    if (!(sel & 0xfffc)) {
+        seg_fault(env, 13, 0, ra);
+    }
+    if (!seg_fetch(env, sel, &desc, &addr, ra)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(desc & DESC_S)) {
+        log_unimp_once("seg",
+                       "far transfer through a gate or TSS "
+                       "(selector 0x%x): raising #GP",
+                       sel);
+        seg_fault(env, 13, sel, ra);
+    }
+    unsigned dpl = desc_dpl(desc);
+    if (!(desc & DESC_CODE) ||
+        ((desc & DESC_CONF) ? dpl > cpl : (rpl > cpl || dpl != cpl))) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(desc & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    bool lma = env->efer & EFER_LMA;
+    if (lma && (desc & DESC_L) && (desc & DESC_DB)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(desc, &base, &limit, &attr);
+    bool code64 = lma && (desc & DESC_L);
+    if (!code64 && offset > limit) {
+        seg_fault(env, 13, 0, ra);
+    }
+    seg_set_accessed(env, addr, &desc, ra);
+    cpu_seg_load_desc(env, R_CS, (uint16_t)((sel & ~3u) | cpl), desc);
+}
+
+static bool seg_real(const CpuX86 *env)
+{
+    return !(env->hflags & HF_PE) || (env->hflags & HF_VM);
+}
+
+/* the operand size's mask of an offset */
+static uint64_t seg_mask(unsigned size)
+{
+    return size == 8 ? ~0ull : size == 4 ? 0xffffffffull : 0xffffull;
+}
+
+static void seg_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset,
+                        uint32_t size, uintptr_t ra)
+{
+    offset &= seg_mask(size);
+    if (seg_real(env)) {
+        cpu_seg_load_real(env, R_CS, (uint16_t)sel);
+    } else {
+        seg_far_cs(env, (uint16_t)sel, offset, ra);
+    }
+    env->rip = offset;
+    cpu_update_hflags(env);
+}
+
+void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size)
+{
+    seg_jmp_far(env, sel, offset, size, TCG_GETPC());
+}
+
+/* the stack pointer's width and the linear address of rSP + k */
+static unsigned seg_sp_size(const CpuX86 *env)
+{
+    return (env->hflags & HF_CS64) ? 8 : (env->hflags & HF_SS32) ? 4 : 2;
+}
+
+static uint64_t seg_sp_lin(const CpuX86 *env, uint64_t sp)
+{
+    uint64_t a = sp & seg_mask(seg_sp_size(env));
+    return (env->hflags & HF_CS64) ? a
+                                   : (env->segs[R_SS].base + a) & 0xffffffffu;
+}
+
+static unsigned seg_data_mmu(const CpuX86 *env)
+{
+    return cpu_mmu_index(env);
+}
+
+/* CALL far: push CS and the return offset (size bytes each), then jump */
+void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
+                     uint32_t size)
+{
+    uintptr_t ra = TCG_GETPC();
+    uint32_t mo = (size == 8   ? IR_MO_64
+                   : size == 4 ? IR_MO_32
+                               : IR_MO_16) |
+                  IR_MO_STACK | IR_MO_MMU(seg_data_mmu(env));
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t sp1 = sp - size, sp2 = sp - 2 * size;
+    /* both pushes translate (and may fault) before anything changes */
+    unsigned idx = seg_data_mmu(env);
+    (void)tlb_probe(env, seg_sp_lin(env, sp1), WALK_WRITE, idx, ra);
+    (void)tlb_probe(env, seg_sp_lin(env, sp2), WALK_WRITE, idx, ra);
+    uint16_t old_cs = env->segs[R_CS].selector;
+    seg_jmp_far(env, sel, offset, size, ra); /* faults before the pushes */
+    tlb_st_slow(env, seg_sp_lin(env, sp1), old_cs, mo, ra);
+    tlb_st_slow(env, seg_sp_lin(env, sp2), next & seg_mask(size), mo, ra);
+    uint64_t m = seg_mask(seg_sp_size(env));
+    env->regs[R_ESP] = (sp & ~m) | (sp2 & m);
+}
+
+/* RET far (imm16 more bytes released): same privilege only */
+void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm)
+{
+    uintptr_t ra = TCG_GETPC();
+    uint32_t mo = (size == 8   ? IR_MO_64
+                   : size == 4 ? IR_MO_32
+                               : IR_MO_16) |
+                  IR_MO_STACK | IR_MO_MMU(seg_data_mmu(env));
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t off = tlb_ld_slow(env, seg_sp_lin(env, sp), mo, ra);
+    uint16_t sel =
+        (uint16_t)tlb_ld_slow(env, seg_sp_lin(env, sp + size), mo, ra);
+    if (!seg_real(env) && (sel & 3) > cpu_cpl(env)) {
+        log_unimp_once("seg", "far return to an outer privilege level: "
+                              "raising #GP");
+        seg_fault(env, 13, sel, ra);
+    }
+    unsigned sp_size = seg_sp_size(env);
+    seg_jmp_far(env, sel, off, size, ra);
+    uint64_t m = seg_mask(sp_size);
+    env->regs[R_ESP] = (sp & ~m) | ((sp + 2 * size + imm) & m);
+}

@@ -1,0 +1,132 @@
+/*
+ * x86 front end: segment register loads and far transfers (SDM vol. 2
+ * MOV Sreg, LDS/LES/LFS/LGS/LSS, JMP/CALL/RET far). The loads and jumps
+ * are helpers (helper.c, helper_seg.c: descriptor checks in protected
+ * mode, selector << 4 in real and V86 mode) and the block ends after them
+ * through the dispatcher, as hflags (CS.L/D, SS.B, segment bases) change.
+ */
+#include "cpu/translate_int.h"
+
+static const IrHelper h_jmp_far = {"jmp_far",
+                                   (void *)helper_jmp_far,
+                                   3,
+                                   IRH_VOID,
+                                   {IR_I32, IR_I64, IR_I32},
+                                   IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                       IRH_RAISE};
+static const IrHelper h_call_far = {"call_far",
+                                    (void *)helper_call_far,
+                                    4,
+                                    IRH_VOID,
+                                    {IR_I32, IR_I64, IR_I64, IR_I32},
+                                    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                        IRH_RAISE};
+static const IrHelper h_ret_far = {"ret_far",
+                                   (void *)helper_ret_far,
+                                   2,
+                                   IRH_VOID,
+                                   {IR_I32, IR_I32},
+                                   IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                       IRH_RAISE};
+
+/* MOV r/m, Sreg (a register gets the selector zero-extended to its size);
+ * MOV Sreg, r/m: CS is #UD */
+static void op_mov_seg(Dc *dc)
+{
+    const X86Operand *dst = &dc->d->op[0], *src = &dc->d->op[1];
+    if (src->type == XOP_REG && src->cls == XRC_SEG) {
+        IrTemp v = tr_new(dc);
+        ir_ld(dc->f, IR_I64, v,
+              (int32_t)offsetof(CpuX86, segs[src->reg].selector), IR_MO_16);
+        if (dst->type == XOP_MEM) {
+            tr_mem_st(dc, tr_ea(dc, dst), v, 2);
+        } else {
+            tr_reg_set(dc, dst->reg, dst->size, v);
+        }
+        return;
+    }
+    if (dst->reg == R_CS || dst->reg >= CPU_NB_SEGS) {
+        tr_exception(dc, 6);
+        return;
+    }
+    tr_seg_load(dc, dst->reg, tr_ld(dc, src, NULL));
+    tr_seg_load_end(dc);
+}
+
+/* LxS r, m16:16/32/64: offset, then the selector after it */
+static void op_lxs(Dc *dc, unsigned seg)
+{
+    unsigned s = dc->d->opsize;
+    IrTemp a = tr_ea(dc, &dc->d->op[1]), a2 = tr_new(dc);
+    ir_op2i(dc->f, IR_ADD, IR_I64, a2, a, s);
+    IrTemp off = tr_mem_ld(dc, a, s);
+    IrTemp sel = tr_mem_ld(dc, a2, 2);
+    tr_seg_load(dc, seg, sel);
+    tr_reg_set(dc, dc->d->op[0].reg, s, off);
+    tr_seg_load_end(dc);
+}
+
+/* the target of a far JMP/CALL: ptr16:16/32, or m16:16/32/64 */
+static void far_target(Dc *dc, IrTemp *sel, IrTemp *off)
+{
+    const X86Operand *o = &dc->d->op[0];
+    unsigned s = dc->d->opsize;
+    if (o->type == XOP_FAR) {
+        *sel = ir_const(dc->f, IR_I32, o->sel);
+        *off = tr_const(dc, (uint64_t)o->val);
+        return;
+    }
+    IrTemp a = tr_ea(dc, o), a2 = tr_new(dc);
+    ir_op2i(dc->f, IR_ADD, IR_I64, a2, a, s);
+    *off = tr_mem_ld(dc, a, s);
+    *sel = tr_mem_ld(dc, a2, 2);
+}
+
+static void far_end(Dc *dc)
+{
+    tr_exit(dc, IR_EXIT_LOOKUP); /* RIP was set by the helper */
+}
+
+bool tr_seg(Dc *dc)
+{
+    const DecodedInsn *d = dc->d;
+    IrTemp sel, off;
+    switch (d->id) {
+    case XI_MOV_SEG:
+        op_mov_seg(dc);
+        return true;
+    case XI_LSS:
+    case XI_LFS:
+    case XI_LGS:
+        op_lxs(dc, d->id == XI_LSS ? R_SS : d->id == XI_LFS ? R_FS : R_GS);
+        return true;
+    case XI_JMPF: {
+        far_target(dc, &sel, &off);
+        IrTemp args[] = {sel, off, ir_const(dc->f, IR_I32, d->opsize)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_jmp_far, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_CALLF: {
+        far_target(dc, &sel, &off);
+        IrTemp args[] = {sel, off, tr_const(dc, dc->next_pc),
+                         ir_const(dc->f, IR_I32, d->opsize)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_call_far, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_RETF: {
+        uint32_t imm = d->nops ? (uint32_t)d->op[0].val & 0xffff : 0;
+        IrTemp args[] = {ir_const(dc->f, IR_I32, d->opsize),
+                         ir_const(dc->f, IR_I32, imm)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_ret_far, 0, args);
+        far_end(dc);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
