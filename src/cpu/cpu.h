@@ -204,7 +204,11 @@ typedef struct CpuX86 {
     uint64_t exception_cr2;
 
     /* ---- wiring and the TLB behind the fast path ---- */
-    AddrSpace *as; /* system memory as this CPU sees it */
+    AddrSpace *as;    /* system memory as this CPU sees it */
+    AddrSpace *io_as; /* the I/O ports (NULL: none, reads all-ones) */
+    /* optional: taken around device accesses (the machine lock) */
+    void (*dev_lock)(void *opaque, bool lock);
+    void *dev_lock_opaque;
     CpuTlb tlb;
 
     /* ---- pending events (cpu/exec.h): CPU_EV_*, atomic ---- */

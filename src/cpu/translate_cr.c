@@ -1,7 +1,8 @@
 /*
  * x86 front end: control registers, MSRs, descriptor-table registers and
  * TLB maintenance (SDM vol. 2 MOV CR, CLTS, LMSW, SMSW, RDMSR, WRMSR,
- * LGDT/LIDT, SGDT/SIDT, INVLPG, INVPCID; vol. 3 2.5 and 4.10.4).
+ * LGDT/LIDT, SGDT/SIDT, INVLPG, INVPCID, IN/OUT; vol. 3 2.5, 4.10.4 and
+ * 20.5 for the I/O permission bitmap).
  *
  * The writes are helpers: they check the SDM's #GP conditions, update
  * env, flush the TLB exactly as wide as the SDM requires (a CR3 write
@@ -352,6 +353,101 @@ static void helper_invpcid(CpuX86 *env, uint64_t type, uint64_t lo,
     }
 }
 
+/* ---- port I/O ---- */
+
+/*
+ * May this access [port, port + size) go ahead? Real mode, or CPL <= IOPL
+ * outside V86; else the TSS's I/O permission bitmap decides (its offset
+ * at TSS + 0x66; bits beyond the TSS limit count as set): #GP(0) if any
+ * bit of the range is set.
+ */
+static void io_check(CpuX86 *env, uint32_t port, uint32_t size, uintptr_t ra)
+{
+    uint32_t hf = env->hflags;
+    unsigned iopl = (hf & HF_IOPL_MASK) >> HF_IOPL_SHIFT;
+    if (!(hf & HF_PE) || (!(hf & HF_VM) && (hf & HF_CPL_MASK) <= iopl)) {
+        return;
+    }
+    const SegCache *tr = &env->tr;
+    unsigned mmu = MMU_IDX_KERNEL + ((hf & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    if ((tr->attr & SEG_AR_UNUSABLE) || tr->limit < 0x67) {
+        cr_gp(env, ra);
+    }
+    uint64_t base =
+        tlb_ld_slow(env, tr->base + 0x66, IR_MO_16 | IR_MO_MMU(mmu), ra);
+    uint64_t at = base + port / 8;
+    if (at + 1 > tr->limit) {
+        cr_gp(env, ra);
+    }
+    uint64_t bits =
+        tlb_ld_slow(env, tr->base + at, IR_MO_16 | IR_MO_MMU(mmu), ra);
+    if ((bits >> (port & 7)) & MASK(size)) {
+        cr_gp(env, ra);
+    }
+}
+
+static void io_lock(CpuX86 *env, bool lock)
+{
+    if (env->dev_lock) {
+        env->dev_lock(env->dev_lock_opaque, lock);
+    }
+}
+
+static uint64_t helper_in(CpuX86 *env, uint32_t port, uint32_t size)
+{
+    io_check(env, port, size, TCG_GETPC());
+    if (!env->io_as) {
+        return MASK(8 * size);
+    }
+    io_lock(env, true);
+    uint64_t v = as_ld(env->io_as, port, size, MEMATTRS_CPU, NULL);
+    io_lock(env, false);
+    return v & MASK(8 * size);
+}
+
+static void helper_out(CpuX86 *env, uint32_t port, uint64_t v, uint32_t size)
+{
+    io_check(env, port, size, TCG_GETPC());
+    if (env->io_as) {
+        io_lock(env, true);
+        (void)as_st(env->io_as, port, v & MASK(8 * size), size, MEMATTRS_CPU);
+        io_lock(env, false);
+    }
+}
+
+static const IrHelper h_in = {
+    "in",        (void *)helper_in, 2,
+    IRH_RET_I64, {IR_I32, IR_I32},  IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
+static const IrHelper h_out = {
+    "out",    (void *)helper_out,       3,
+    IRH_VOID, {IR_I32, IR_I64, IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
+
+/* IN/OUT with an imm8 or DX port; the data operand sets the size */
+static void op_in_out(Dc *dc, bool out)
+{
+    const DecodedInsn *d = dc->d;
+    const X86Operand *port_op = &d->op[out ? 0 : 1];
+    const X86Operand *data = &d->op[out ? 1 : 0];
+    unsigned size = data->size;
+    IrTemp port;
+    if (port_op->type == XOP_IMM) {
+        port = ir_const(dc->f, IR_I32, (uint32_t)port_op->val & 0xff);
+    } else {
+        port = tr_new(dc);
+        ir_op1(dc->f, IR_EXT16U, IR_I64, port, tr_reg_get(dc, R_EDX, 2));
+    }
+    IrTemp sz = ir_const(dc->f, IR_I32, size);
+    if (out) {
+        IrTemp args[] = {port, tr_reg_get(dc, R_EAX, size), sz};
+        ir_call(dc->f, &h_out, 0, args);
+    } else {
+        IrTemp args[] = {port, sz};
+        IrTemp v = tr_new(dc);
+        ir_call(dc->f, &h_in, v, args);
+        tr_reg_set(dc, R_EAX, size, v);
+    }
+}
+
 /* ---- translation ---- */
 
 #define H(name, fn, n, ...)                                                    \
@@ -514,6 +610,10 @@ bool tr_sys_cr(Dc *dc)
     }
     case XI_INVPCID:
         op_invpcid(dc);
+        return true;
+    case XI_IN:
+    case XI_OUT:
+        op_in_out(dc, d->id == XI_OUT);
         return true;
     default:
         return false;
