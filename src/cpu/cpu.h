@@ -201,6 +201,8 @@ typedef struct CpuX86 {
     int32_t exception_index;
     uint32_t error_code;
     bool has_error_code;
+    bool exception_soft; /* INT n: gate DPL checked, no EXT bit */
+    bool deliver;        /* system mode: exceptions go through the IVT/IDT */
     uint64_t exception_cr2;
 
     /* ---- wiring and the TLB behind the fast path ---- */

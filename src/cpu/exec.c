@@ -640,6 +640,7 @@ static CpuExitReason cpu_exec_loop(CpuX86 *env)
 {
     for (;;) {
         env->exception_index = -1;
+        env->exception_soft = false;
         switch (tcg_exec(env->tcg_cpu)) {
         case TCG_EXEC_EXCEPTION:
             if (excl_atomic) { /* a LOCKed access faulted inside its section */
@@ -647,6 +648,12 @@ static CpuExitReason cpu_exec_loop(CpuX86 *env)
             }
             if (env->exception_index < 0) {
                 continue; /* a restarted self-modifying store */
+            }
+            if (env->deliver) {
+                if (!cpu_deliver(env, env->tcg_cpu)) {
+                    return CPU_EXIT_TRIPLE_FAULT;
+                }
+                continue;
             }
             return CPU_EXIT_EXCEPTION;
         case TCG_EXEC_REQUEST:

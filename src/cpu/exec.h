@@ -11,9 +11,10 @@
 #include "tcg/tcg.h"
 
 typedef enum CpuExitReason {
-    CPU_EXIT_EXCEPTION, /* env->exception_index / error_code are set */
-    CPU_EXIT_REQUEST,   /* env->exit_request was set */
-    CPU_EXIT_FRONTEND,  /* a block asked to return (halt, I/O...) */
+    CPU_EXIT_EXCEPTION,    /* env->exception_index / error_code are set */
+    CPU_EXIT_REQUEST,      /* env->exit_request was set */
+    CPU_EXIT_FRONTEND,     /* a block asked to return (halt, I/O...) */
+    CPU_EXIT_TRIPLE_FAULT, /* env->deliver: a fault delivering #DF */
 } CpuExitReason;
 
 /*

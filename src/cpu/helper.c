@@ -159,5 +159,6 @@ void helper_int(CpuX86 *env, uint32_t n, uint64_t next)
         }
     }
     env->rip = next;
+    env->exception_soft = true;
     helper_raise_trap(env, n);
 }

@@ -75,14 +75,23 @@ static NORETURN void seg_fault(CpuX86 *env, unsigned vector, uint16_t sel,
 /* MOV/POP Sreg, LxS: seg is not CS (the decoder refuses it) */
 void seg_load_pm(CpuX86 *env, unsigned seg, uint16_t sel, uintptr_t ra)
 {
-    unsigned cpl = cpu_cpl(env), rpl = sel & 3;
+    seg_load_pm_at(env, seg, sel, cpu_cpl(env), ra);
+}
+
+/* the same checked against cpl (IRET loads SS at the level it returns to) */
+void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
+                    uintptr_t ra)
+{
+    unsigned rpl = sel & 3;
     uint64_t desc, addr;
     if (!(sel & 0xfffc)) {
         bool null_ss_ok = (env->hflags & HF_CS64) && cpl < 3 && rpl == cpl;
         if (seg == R_SS && !null_ss_ok) {
             seg_fault(env, 13, 0, ra);
         }
-        cpu_seg_set(env, (int)seg, sel, 0, 0, SEG_AR_UNUSABLE);
+        cpu_seg_set(env, (int)seg, sel, 0, 0,
+                    SEG_AR_UNUSABLE |
+                        (seg == R_SS ? rpl << SEG_AR_DPL_SHIFT : 0));
         return;
     }
     if (!seg_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S)) {
@@ -155,6 +164,37 @@ static void seg_far_cs(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
     }
     seg_set_accessed(env, addr, &desc, ra);
     cpu_seg_load_desc(env, R_CS, (uint16_t)((sel & ~3u) | cpl), desc);
+}
+
+/* IRET's CS: code; non-conforming DPL == RPL, conforming DPL <= RPL;
+ * loaded with its RPL (the level returned to) */
+void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
+{
+    unsigned rpl = sel & 3;
+    uint64_t desc, addr;
+    if (!seg_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S) ||
+        !(desc & DESC_CODE)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    unsigned dpl = desc_dpl(desc);
+    if ((desc & DESC_CONF) ? dpl > rpl : dpl != rpl) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(desc & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    bool lma = env->efer & EFER_LMA;
+    if (lma && (desc & DESC_L) && (desc & DESC_DB)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(desc, &base, &limit, &attr);
+    if (!(lma && (desc & DESC_L)) && offset > limit) {
+        seg_fault(env, 13, 0, ra);
+    }
+    seg_set_accessed(env, addr, &desc, ra);
+    cpu_seg_load_desc(env, R_CS, sel, desc);
 }
 
 static bool seg_real(const CpuX86 *env)

@@ -25,4 +25,8 @@ NORETURN void helper_raise_trap(CpuX86 *env, uint32_t vector);
 /* the single-step trap (RFLAGS.TF): #DB with DR6.BS, RIP already set */
 NORETURN void helper_single_step(CpuX86 *env);
 
+/* deliver env->exception_index through the IVT/IDT (helper_int.c);
+ * false: a triple fault */
+bool cpu_deliver(CpuX86 *env, TcgCpu *cpu);
+
 #endif

@@ -141,6 +141,11 @@ NORETURN void helper_raise_ra(CpuX86 *env, uint32_t vector, uint32_t error,
 /* segmentation (helper_seg.c): a data/stack segment load in protected
  * mode, far JMP/CALL/RET at the same privilege (size: operand bytes) */
 void seg_load_pm(CpuX86 *env, unsigned seg, uint16_t sel, uintptr_t ra);
+void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
+                    uintptr_t ra);
+void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra);
+void helper_iret(CpuX86 *env, uint32_t size);
+
 void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size);
 void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
                      uint32_t size);

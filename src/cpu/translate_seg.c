@@ -21,6 +21,10 @@ static const IrHelper h_call_far = {"call_far",
                                     {IR_I32, IR_I64, IR_I64, IR_I32},
                                     IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
                                         IRH_RAISE};
+static const IrHelper h_iret = {
+    "iret",   (void *)helper_iret,
+    1,        IRH_VOID,
+    {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
 static const IrHelper h_ret_far = {"ret_far",
                                    (void *)helper_ret_far,
                                    2,
@@ -123,6 +127,13 @@ bool tr_seg(Dc *dc)
                          ir_const(dc->f, IR_I32, imm)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_ret_far, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_IRET: {
+        IrTemp args[] = {ir_const(dc->f, IR_I32, d->opsize)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_iret, 0, args);
         far_end(dc);
         return true;
     }

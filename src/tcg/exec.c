@@ -392,6 +392,24 @@ static TcgExecResult tcg_exec_loop(TcgCpu *cpu)
     }
 }
 
+TcgExecResult tcg_call(TcgCpu *cpu, void (*fn)(void *arg), void *arg)
+{
+    TcgCpu *prev = tcg_cur_cpu;
+    ASSERT(!cpu->in_exec);
+    tcg_cur_cpu = cpu;
+    cpu->in_exec = true;
+    cpu->interp_ra = 0;
+    TcgExecResult r = TCG_EXEC_FRONTEND;
+    if (sigsetjmp(cpu->unwind, 0)) {
+        r = TCG_EXEC_EXCEPTION;
+    } else {
+        fn(arg);
+    }
+    cpu->in_exec = false;
+    tcg_cur_cpu = prev;
+    return r;
+}
+
 TcgExecResult tcg_exec(TcgCpu *cpu)
 {
     TcgCpu *prev = tcg_cur_cpu;

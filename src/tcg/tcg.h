@@ -235,6 +235,12 @@ typedef enum TcgExecResult {
 
 /* run until one of the above; the front end handles it and calls again */
 TcgExecResult tcg_exec(TcgCpu *cpu);
+/*
+ * Run fn(arg) outside generated code but where tcg_exit_to_dispatcher may
+ * unwind (with retaddr 0), e.g. interrupt delivery: TCG_EXEC_EXCEPTION if
+ * it did, else TCG_EXEC_FRONTEND.
+ */
+TcgExecResult tcg_call(TcgCpu *cpu, void (*fn)(void *arg), void *arg);
 
 /*
  * From a helper or slow path running under tcg_exec (same thread): if

@@ -1,0 +1,305 @@
+/*
+ * Exception and interrupt delivery (SDM vol. 3 ch. 6) and IRET: through
+ * the real-mode IVT and the IA-32e IDT (64-bit gates, the privilege change
+ * to the TSS's RSPn, IST stacks, 16-byte stack alignment, error codes,
+ * CR2 for #PF). cpu_exec runs cpu_deliver under tcg_call, so a fault while
+ * delivering comes back as a new exception: cpu_exec combines the two by
+ * the SDM's table (contributory + contributory or #PF + #PF/contributory
+ * is #DF; a fault delivering #DF is a triple fault). 32-bit protected-mode
+ * gates, task gates and V86 come with the rest of the system CPU (logged,
+ * a triple fault for now).
+ */
+#include "cpu/translate.h"
+#include "cpu/translate_int.h"
+
+#include "util/log.h"
+
+#define GATE_P BIT(47)
+
+static unsigned int_mmu(const CpuX86 *env)
+{
+    return MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+}
+
+static uint64_t int_ld(CpuX86 *env, uint64_t a, unsigned mo)
+{
+    return tlb_ld_slow(env, a, mo | IR_MO_MMU(int_mmu(env)), 0);
+}
+
+static void int_st(CpuX86 *env, uint64_t a, uint64_t v, unsigned mo,
+                   unsigned mmu)
+{
+    tlb_st_slow(env, a, v, mo | IR_MO_MMU(mmu), 0);
+}
+
+static bool int_canonical(const CpuX86 *env, uint64_t a)
+{
+    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
+    return (uint64_t)((int64_t)(a << sh) >> sh) == a;
+}
+
+static NORETURN void int_fault(CpuX86 *env, unsigned vector, uint32_t err)
+{
+    helper_raise_ra(env, vector, err, 0);
+}
+
+/* real mode: IVT[v] = offset:segment, push FLAGS CS IP (16 bits each) */
+static void int_real(CpuX86 *env, unsigned v)
+{
+    if (v * 4u + 3 > env->idt.limit) {
+        int_fault(env, 13, v * 8 + 2);
+    }
+    uint32_t ent = (uint32_t)int_ld(env, env->idt.base + v * 4u, IR_MO_32);
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t ss = env->segs[R_SS].base;
+    unsigned mmu = cpu_mmu_index(env);
+    uint16_t words[3] = {(uint16_t)cpu_compute_eflags(env),
+                         env->segs[R_CS].selector, (uint16_t)env->rip};
+    for (int i = 0; i < 3; i++) {
+        sp = (sp & ~0xffffull) | ((sp - 2) & 0xffff);
+        int_st(env, ss + (sp & 0xffff), words[i], IR_MO_16, mmu);
+    }
+    env->regs[R_ESP] = sp;
+    env->eflags &= ~(uint32_t)(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
+    cpu_seg_load_real(env, R_CS, (uint16_t)(ent >> 16));
+    env->rip = ent & 0xffff;
+}
+
+/* the TSS's 8-byte field at off (RSPn, ISTn); #TS(TSS selector) beyond */
+static uint64_t int_tss_ld(CpuX86 *env, uint32_t off, uint32_t ext)
+{
+    if ((env->tr.attr & SEG_AR_UNUSABLE) || off + 7 > env->tr.limit) {
+        int_fault(env, 10, (env->tr.selector & 0xfffc) | ext);
+    }
+    return int_ld(env, env->tr.base + off, IR_MO_64);
+}
+
+/* the 64-bit code segment of a gate; its new CPL */
+static unsigned int_gate_cs(CpuX86 *env, uint16_t sel, uint32_t ext)
+{
+    uint64_t base = (sel & 4) ? env->ldt.base : env->gdt.base;
+    uint64_t limit = (sel & 4) ? env->ldt.limit : env->gdt.limit;
+    if (!(sel & 0xfffc)) {
+        int_fault(env, 13, ext);
+    }
+    if ((sel & ~7u) + 7 > limit) {
+        int_fault(env, 13, (sel & 0xfffc) | ext);
+    }
+    uint64_t d = int_ld(env, base + (sel & ~7u), IR_MO_64);
+    unsigned dpl = (d >> 45) & 3, cpl = cpu_cpl(env);
+    bool code = (d & BIT(44)) && (d & BIT(43));
+    bool l = d & BIT(53), db = d & BIT(54);
+    if (!code || !l || db || dpl > cpl) {
+        int_fault(env, 13, (sel & 0xfffc) | ext);
+    }
+    if (!(d & BIT(47))) {
+        int_fault(env, 11, (sel & 0xfffc) | ext);
+    }
+    unsigned ncpl = (d & BIT(42)) ? cpl : dpl; /* conforming: stays */
+    cpu_seg_load_desc(env, R_CS, (uint16_t)((sel & ~3u) | ncpl), d);
+    return ncpl;
+}
+
+/* IA-32e mode: 16-byte gates, 8-byte pushes on a 16-byte aligned stack */
+static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
+                     uint32_t err)
+{
+    uint32_t ext = soft ? 0 : 1, gerr = v * 8 + 2 + ext;
+    if (v * 16u + 15 > env->idt.limit) {
+        int_fault(env, 13, gerr);
+    }
+    uint64_t lo = int_ld(env, env->idt.base + v * 16u, IR_MO_64);
+    uint64_t hi = int_ld(env, env->idt.base + v * 16u + 8, IR_MO_64);
+    unsigned type = (lo >> 40) & 0xf, dpl = (lo >> 45) & 3;
+    unsigned cpl = cpu_cpl(env);
+    if (type != 0xe && type != 0xf) {
+        int_fault(env, 13, gerr);
+    }
+    if (soft && dpl < cpl) {
+        int_fault(env, 13, v * 8 + 2);
+    }
+    if (!(lo & GATE_P)) {
+        int_fault(env, 11, gerr);
+    }
+    uint64_t target = (lo & 0xffff) | ((lo >> 32) & 0xffff0000u) | (hi << 32);
+    unsigned ist = (lo >> 32) & 7;
+    /* the frame from the old state, written before anything changes */
+    uint64_t frame[6];
+    int n = 0;
+    if (has_err) {
+        frame[n++] = err;
+    }
+    frame[n++] = env->rip;
+    frame[n++] = env->segs[R_CS].selector;
+    frame[n++] = cpu_compute_eflags(env);
+    frame[n++] = env->regs[R_ESP];
+    frame[n++] = env->segs[R_SS].selector;
+    SegCache old_cs = env->segs[R_CS];
+    unsigned ncpl = int_gate_cs(env, (uint16_t)(lo >> 16), ext);
+    uint64_t sp = env->regs[R_ESP];
+    if (ist) {
+        sp = int_tss_ld(env, 0x24 + 8 * (ist - 1), ext);
+    } else if (ncpl < cpl) {
+        sp = int_tss_ld(env, 4 + 8 * ncpl, ext);
+    }
+    sp &= ~0xfull;
+    unsigned mmu = (ncpl == 3 ? MMU_IDX_USER : MMU_IDX_KERNEL) +
+                   ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    if (!int_canonical(env, target)) {
+        env->segs[R_CS] = old_cs;
+        int_fault(env, 13, ext);
+    }
+    for (int i = n - 1; i >= 0; i--) { /* SS first, RIP (or the code) last */
+        sp -= 8;
+        int_st(env, sp, frame[i], IR_MO_64, mmu);
+    }
+    if (ncpl != cpl) { /* SS: null with the new RPL (CPL is SS.DPL) */
+        cpu_seg_set(env, R_SS, (uint16_t)ncpl, 0, 0,
+                    SEG_AR_UNUSABLE | (ncpl << SEG_AR_DPL_SHIFT));
+    }
+    env->regs[R_ESP] = sp;
+    env->rip = target;
+    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+    if (type == 0xe) {
+        env->eflags &= ~(uint32_t)EFL_IF;
+    }
+}
+
+struct IntArgs {
+    CpuX86 *env;
+};
+
+/* deliver env->exception_index (tcg_call: a fault here unwinds) */
+static void int_deliver(void *arg)
+{
+    CpuX86 *env = ((struct IntArgs *)arg)->env;
+    unsigned v = (unsigned)env->exception_index;
+    bool soft = env->exception_soft || v == 3 || v == 4;
+    bool has_err = env->has_error_code;
+    uint32_t err = env->error_code;
+    if (v == 14) {
+        env->cr[2] = env->exception_cr2;
+    }
+    TRACE(LOG_INT, "int: vector 0x%02x err 0x%x cpl %u rip 0x%llx\n", v, err,
+          cpu_cpl(env), (unsigned long long)env->rip);
+    env->exception_soft = false;
+    if (!(env->hflags & HF_PE)) {
+        int_real(env, v);
+    } else {
+        int_long(env, v, soft, has_err, err);
+    }
+    cpu_update_hflags(env);
+}
+
+static bool int_contributory(int v)
+{
+    return v == 0 || (v >= 10 && v <= 13);
+}
+
+bool cpu_deliver(CpuX86 *env, TcgCpu *cpu)
+{
+    struct IntArgs a = {env};
+    if ((env->hflags & HF_PE) && !(env->efer & EFER_LMA)) {
+        log_unimp_once("int", "delivery in 32-bit protected or V86 mode: "
+                              "a triple fault");
+        return false;
+    }
+    for (;;) {
+        int v = env->exception_index;
+        if (tcg_call(cpu, int_deliver, &a) == TCG_EXEC_FRONTEND) {
+            env->exception_index = -1;
+            return true;
+        }
+        int nv = env->exception_index; /* faulted while delivering v */
+        if (v == 8) {
+            return false; /* a fault delivering #DF: triple fault */
+        }
+        if ((int_contributory(v) && int_contributory(nv)) ||
+            (v == 14 && (nv == 14 || int_contributory(nv)))) {
+            env->exception_index = 8;
+            env->error_code = 0;
+            env->has_error_code = true;
+        }
+    }
+}
+
+/* ---- IRET ---- */
+
+/* data segment registers a return to an outer level may not keep */
+static void int_null_inner_segs(CpuX86 *env, unsigned cpl)
+{
+    static const int segs[] = {R_DS, R_ES, R_FS, R_GS};
+    for (unsigned i = 0; i < ARRAY_LEN(segs); i++) {
+        SegCache *s = &env->segs[segs[i]];
+        unsigned dpl = (s->attr >> SEG_AR_DPL_SHIFT) & 3;
+        bool conforming_code = (s->attr & 0x1c) == 0x1c;
+        if (!(s->attr & SEG_AR_UNUSABLE) && !conforming_code && dpl < cpl) {
+            cpu_seg_set(env, segs[i], 0, 0, 0, SEG_AR_UNUSABLE);
+        }
+    }
+}
+
+/*
+ * IRET (size: operand bytes). Real mode pops IP, CS, FLAGS; IA-32e mode
+ * pops RIP, CS, RFLAGS, RSP, SS always, to the same or an outer level
+ * (CS and SS loaded with their checks, inner data segments nulled).
+ */
+void helper_iret(CpuX86 *env, uint32_t size)
+{
+    uintptr_t ra = TCG_GETPC();
+    unsigned mo = (size == 8   ? IR_MO_64
+                   : size == 4 ? IR_MO_32
+                               : IR_MO_16) |
+                  IR_MO_STACK | IR_MO_MMU(cpu_mmu_index(env));
+    uint64_t sp = env->regs[R_ESP];
+    bool real = !(env->hflags & HF_PE);
+    bool lma = env->efer & EFER_LMA;
+    if (!real && !lma) {
+        log_unimp_once("int", "IRET in 32-bit protected or V86 mode: #GP");
+        helper_raise_ra(env, 13, 0, ra);
+    }
+    if (real) {
+        uint64_t ss = env->segs[R_SS].base;
+        uint64_t w[3];
+        for (int i = 0; i < 3; i++) {
+            w[i] = tlb_ld_slow(env, ss + ((sp + i * size) & 0xffff), mo, ra);
+        }
+        cpu_seg_load_real(env, R_CS, (uint16_t)w[1]);
+        env->rip = w[0];
+        env->regs[R_ESP] = (sp & ~0xffffull) | ((sp + 3 * size) & 0xffff);
+        uint64_t mask = size == 2 ? 0xffff : EFL_DEFINED & ~(uint64_t)EFL_VM;
+        cpu_load_eflags(env, w[2], mask);
+        return;
+    }
+    if (cpu_compute_eflags(env) & EFL_NT) {
+        helper_raise_ra(env, 13, 0, ra); /* no task return in IA-32e mode */
+    }
+    uint64_t w[5];
+    for (int i = 0; i < 5; i++) {
+        w[i] = tlb_ld_slow(env, sp + (uint64_t)i * size, mo, ra);
+    }
+    unsigned cpl = cpu_cpl(env);
+    uint16_t cs = (uint16_t)w[1], ss = (uint16_t)w[4];
+    unsigned rpl = cs & 3;
+    if (rpl < cpl || !(cs & 0xfffc)) {
+        helper_raise_ra(env, 13, cs & 0xfffc, ra);
+    }
+    if (!int_canonical(env, w[0])) {
+        helper_raise_ra(env, 13, 0, ra);
+    }
+    uint64_t old_flags = cpu_compute_eflags(env);
+    unsigned iopl = (old_flags & EFL_IOPL) >> 12;
+    seg_load_cs_iret(env, cs, w[0], ra);
+    cpu_update_hflags(env); /* CS.L decides whether a null SS may load */
+    seg_load_pm_at(env, R_SS, ss, rpl, ra);
+    env->rip = w[0];
+    env->regs[R_ESP] = w[3];
+    uint64_t mask = EFL_DEFINED & ~(uint64_t)(EFL_VM | EFL_IOPL | EFL_IF);
+    mask |= cpl == 0 ? EFL_IOPL : 0;
+    mask |= cpl <= iopl ? EFL_IF : 0;
+    cpu_load_eflags(env, w[2], mask);
+    if (rpl > cpl) {
+        int_null_inner_segs(env, rpl);
+    }
+    cpu_update_hflags(env);
+}
