@@ -247,10 +247,7 @@ static void int_null_inner_segs(CpuX86 *env, unsigned cpl)
 void helper_iret(CpuX86 *env, uint32_t size)
 {
     uintptr_t ra = TCG_GETPC();
-    unsigned mo = (size == 8   ? IR_MO_64
-                   : size == 4 ? IR_MO_32
-                               : IR_MO_16) |
-                  IR_MO_STACK | IR_MO_MMU(cpu_mmu_index(env));
+    unsigned mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     bool real = !(env->hflags & HF_PE);
     bool lma = env->efer & EFER_LMA;

@@ -123,6 +123,31 @@ void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
 }
 
 /*
+ * The common end of a CS load whose privilege rules passed: present
+ * (#NP), not L and D together in long mode, offset within the limit
+ * outside 64-bit code (#GP(0)); then the accessed bit and the load.
+ */
+static void seg_load_cs_checked(CpuX86 *env, uint16_t sel, uint64_t desc,
+                                uint64_t addr, uint64_t offset, uintptr_t ra)
+{
+    if (!(desc & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    bool lma = env->efer & EFER_LMA;
+    if (lma && (desc & DESC_L) && (desc & DESC_DB)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(desc, &base, &limit, &attr);
+    if (!(lma && (desc & DESC_L)) && offset > limit) {
+        seg_fault(env, 13, 0, ra);
+    }
+    seg_set_accessed(env, addr, &desc, ra);
+    cpu_seg_load_desc(env, R_CS, sel, desc);
+}
+
+/*
  * The code segment of a far JMP/CALL: same-privilege targets only. On
  * return CS is loaded (RPL := CPL) and offset checked against its limit.
  */
@@ -148,22 +173,8 @@ static void seg_far_cs(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
         ((desc & DESC_CONF) ? dpl > cpl : (rpl > cpl || dpl != cpl))) {
         seg_fault(env, 13, sel, ra);
     }
-    if (!(desc & DESC_P)) {
-        seg_fault(env, 11, sel, ra);
-    }
-    bool lma = env->efer & EFER_LMA;
-    if (lma && (desc & DESC_L) && (desc & DESC_DB)) {
-        seg_fault(env, 13, sel, ra);
-    }
-    uint64_t base;
-    uint32_t limit, attr;
-    cpu_seg_decode(desc, &base, &limit, &attr);
-    bool code64 = lma && (desc & DESC_L);
-    if (!code64 && offset > limit) {
-        seg_fault(env, 13, 0, ra);
-    }
-    seg_set_accessed(env, addr, &desc, ra);
-    cpu_seg_load_desc(env, R_CS, (uint16_t)((sel & ~3u) | cpl), desc);
+    seg_load_cs_checked(env, (uint16_t)((sel & ~3u) | cpl), desc, addr, offset,
+                        ra);
 }
 
 /* IRET's CS: code; non-conforming DPL == RPL, conforming DPL <= RPL;
@@ -180,21 +191,7 @@ void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
     if ((desc & DESC_CONF) ? dpl > rpl : dpl != rpl) {
         seg_fault(env, 13, sel, ra);
     }
-    if (!(desc & DESC_P)) {
-        seg_fault(env, 11, sel, ra);
-    }
-    bool lma = env->efer & EFER_LMA;
-    if (lma && (desc & DESC_L) && (desc & DESC_DB)) {
-        seg_fault(env, 13, sel, ra);
-    }
-    uint64_t base;
-    uint32_t limit, attr;
-    cpu_seg_decode(desc, &base, &limit, &attr);
-    if (!(lma && (desc & DESC_L)) && offset > limit) {
-        seg_fault(env, 13, 0, ra);
-    }
-    seg_set_accessed(env, addr, &desc, ra);
-    cpu_seg_load_desc(env, R_CS, sel, desc);
+    seg_load_cs_checked(env, sel, desc, addr, offset, ra);
 }
 
 static bool seg_real(const CpuX86 *env)
@@ -244,15 +241,20 @@ static unsigned seg_data_mmu(const CpuX86 *env)
     return cpu_mmu_index(env);
 }
 
+uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size)
+{
+    return (size == 8   ? IR_MO_64
+            : size == 4 ? IR_MO_32
+                        : IR_MO_16) |
+           IR_MO_STACK | IR_MO_MMU(cpu_mmu_index(env));
+}
+
 /* CALL far: push CS and the return offset (size bytes each), then jump */
 void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
                      uint32_t size)
 {
     uintptr_t ra = TCG_GETPC();
-    uint32_t mo = (size == 8   ? IR_MO_64
-                   : size == 4 ? IR_MO_32
-                               : IR_MO_16) |
-                  IR_MO_STACK | IR_MO_MMU(seg_data_mmu(env));
+    uint32_t mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     uint64_t sp1 = sp - size, sp2 = sp - 2 * size;
     /* both pushes translate (and may fault) before anything changes */
@@ -271,10 +273,7 @@ void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
 void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm)
 {
     uintptr_t ra = TCG_GETPC();
-    uint32_t mo = (size == 8   ? IR_MO_64
-                   : size == 4 ? IR_MO_32
-                               : IR_MO_16) |
-                  IR_MO_STACK | IR_MO_MMU(seg_data_mmu(env));
+    uint32_t mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     uint64_t off = tlb_ld_slow(env, seg_sp_lin(env, sp), mo, ra);
     uint16_t sel =

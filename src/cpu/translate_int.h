@@ -145,6 +145,8 @@ void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
                     uintptr_t ra);
 void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra);
 void helper_iret(CpuX86 *env, uint32_t size);
+/* memop of a size-byte stack access in the current mode */
+uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size);
 
 void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size);
 void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,

@@ -2,11 +2,9 @@
  * 16- and 32-bit code: the mode setup of a block (decoder mode, CS base,
  * stack width, whether DS/ES/SS bases are added) and the general-purpose
  * instructions that exist only outside 64-bit mode: PUSHA/POPA, the decimal
- * adjusts DAA DAS AAA AAS AAM AAD (helper_legacy.c), INTO, BOUND, and
- * LDS/LES in real and virtual-8086 mode
- * (selector << 4; protected mode needs descriptor loads, which come with the
- * system CPU: #UD there, logged once), and ENTER/LEAVE with 16/32-bit
- * stacks. INC/DEC 40-4F are ordinary INC/DEC.
+ * adjusts DAA DAS AAA AAS AAM AAD (helper_legacy.c), INTO, BOUND and
+ * ENTER/LEAVE with 16/32-bit stacks (LDS/LES are in translate_seg.c).
+ * INC/DEC 40-4F are ordinary INC/DEC.
  * Ref: SDM vol. 2 (each instruction's pseudocode), vol. 3A 20.1 (real mode).
  */
 #include "cpu/translate_int.h"
@@ -119,19 +117,6 @@ static void op_bound(Dc *dc)
     ir_set_label(f, ok);
 }
 
-/* LDS/LES r, m16:16/32: offset, then the selector after it */
-static void op_lds_les(Dc *dc, unsigned seg)
-{
-    unsigned s = dc->d->opsize;
-    IrTemp a = tr_ea(dc, &dc->d->op[1]), a2 = tr_new(dc);
-    ir_op2i(dc->f, IR_ADD, IR_I64, a2, a, s);
-    IrTemp off = tr_mem_ld(dc, a, s);
-    IrTemp sel = tr_mem_ld(dc, a2, 2);
-    tr_seg_load(dc, seg, sel);
-    tr_reg_set(dc, dc->d->op[0].reg, s, off);
-    tr_seg_load_end(dc);
-}
-
 /*
  * ENTER/LEAVE outside 64-bit mode (translate_sys.c has the 64-bit forms):
  * stack accesses at SS:(E)SP/(E)BP of the stack width (SS.B), which also
@@ -210,10 +195,6 @@ bool tr_legacy(Dc *dc)
         } else {
             op_leave(dc);
         }
-        return true;
-    case XI_LDS:
-    case XI_LES:
-        op_lds_les(dc, dc->d->id == XI_LDS ? R_DS : R_ES);
         return true;
     default:
         return false;

@@ -1,6 +1,6 @@
 /*
  * x86 front end: segment register loads and far transfers (SDM vol. 2
- * MOV Sreg, LDS/LES/LFS/LGS/LSS, JMP/CALL/RET far). The loads and jumps
+ * MOV Sreg, LDS/LES/LFS/LGS/LSS, JMP/CALL/RET far, IRET). The loads and jumps
  * are helpers (helper.c, helper_seg.c: descriptor checks in protected
  * mode, selector << 4 in real and V86 mode) and the block ends after them
  * through the dispatcher, as hflags (CS.L/D, SS.B, segment bases) change.
@@ -57,7 +57,7 @@ static void op_mov_seg(Dc *dc)
     tr_seg_load_end(dc);
 }
 
-/* LxS r, m16:16/32/64: offset, then the selector after it */
+/* LDS/LES/LFS/LGS/LSS r, m16:16/32/64: offset, then the selector */
 static void op_lxs(Dc *dc, unsigned seg)
 {
     unsigned s = dc->d->opsize;
@@ -98,6 +98,10 @@ bool tr_seg(Dc *dc)
     switch (d->id) {
     case XI_MOV_SEG:
         op_mov_seg(dc);
+        return true;
+    case XI_LDS:
+    case XI_LES:
+        op_lxs(dc, d->id == XI_LDS ? R_DS : R_ES);
         return true;
     case XI_LSS:
     case XI_LFS:

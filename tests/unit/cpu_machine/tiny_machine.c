@@ -100,6 +100,16 @@ int tm_run(TinyMachine *m, const uint8_t *code, size_t len)
     return tm_run_cpu(m->env, TM_CODE);
 }
 
+void tm_copy_page_tables(TinyMachine *m, uint64_t dst)
+{
+    memcpy(m->mem + dst, m->mem + 0x1000, 0x4000);
+    for (uint64_t t = 0; t < 3; t++) {
+        uint64_t e;
+        memcpy(&e, m->mem + dst + t * 0x1000, 8);
+        tm_st64(m, dst + t * 0x1000, e + (dst - 0x1000));
+    }
+}
+
 CpuX86 *tm_new_cpu(TinyMachine *m, uint64_t cr3)
 {
     return tm_new_cpu_in(m, cr3, m->tcg);

@@ -46,6 +46,8 @@ uint64_t tm_rflags(const TinyMachine *m);
  * tm_run_cpu runs it (or m->env) from rip to its first exception.
  */
 CpuX86 *tm_new_cpu(TinyMachine *m, uint64_t cr3);
+/* a copy of the four page tables at 0x1000 to dst (pointers rebased) */
+void tm_copy_page_tables(TinyMachine *m, uint64_t dst);
 /* the same in a translator context of its own (another thread runs it) */
 CpuX86 *tm_new_cpu_in(TinyMachine *m, uint64_t cr3, TcgCtx *ctx);
 void tm_free_cpu(CpuX86 *env);

@@ -163,12 +163,7 @@ static uint64_t walks(void)
 /* tables at PT2: a copy of 0x1000's with VB -> P2 */
 static void second_tables(void)
 {
-    memcpy(m.mem + PT2, m.mem + 0x1000, 0x4000);
-    for (uint64_t t = 0; t < 3; t++) {
-        uint64_t e;
-        memcpy(&e, m.mem + PT2 + t * 0x1000, 8);
-        st64(PT2 + t * 0x1000, e + (PT2 - 0x1000));
-    }
+    tm_copy_page_tables(&m, PT2);
     st64(PTE(PT2, VB), P2 | 7);
 }
 

@@ -166,12 +166,7 @@ Test(mapping, block_on_two_pages_checks_its_second_page)
 /* a copy of the first vCPU's four tables at PT2, pointers rebased */
 static void copy_page_tables(void)
 {
-    memcpy(m.mem + PT2, m.mem + 0x1000, 0x4000);
-    for (uint64_t t = 0; t < 3; t++) {
-        uint64_t e;
-        memcpy(&e, m.mem + PT2 + t * 0x1000, 8);
-        st64(PT2 + t * 0x1000, e + (PT2 - 0x1000));
-    }
+    tm_copy_page_tables(&m, PT2);
 }
 
 Test(mapping, two_vcpus_with_different_page_tables_share_no_stale_code)
