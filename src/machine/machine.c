@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine/vcpu.h"
 #include "util/common.h"
 #include "util/log.h"
 
@@ -235,6 +236,42 @@ static int machine_run_stopped(Machine *m)
     return status;
 }
 
+/*
+ * Direct boot of a multiboot kernel: load it by the e820 map and start
+ * the vCPU in the state the loader leaves. Firmware and Linux need the
+ * rest of the platform (interrupt delivery from the PIC/APIC, 32-bit
+ * protected-mode delivery): one "cannot boot" line for now.
+ */
+static Vcpu *machine_boot(Machine *m, const MachineConfig *cfg, char **err)
+{
+    if (!cfg->kernel) {
+        *err = xstrdup("cannot boot: firmware boot needs the PC platform "
+                       "(interrupt controllers, APIC), not implemented yet");
+        return NULL;
+    }
+    E820Entry e820[BOOT_RAM_MAP_MAX];
+    int n = pc_e820(m->pc, e820, BOOT_RAM_MAP_MAX);
+    BootRamMap map = {0};
+    for (int i = 0; i < n; i++) {
+        boot_ram_map_add(&map, e820[i].addr, e820[i].size, e820[i].type);
+    }
+    BootInfo bi;
+    if (boot_load_kernel(m->pc->sys_as, &map, cfg->kernel, cfg->initrd,
+                         cfg->append, &bi, err) < 0) {
+        return NULL;
+    }
+    if (bi.kind != BOOT_KIND_MULTIBOOT) {
+        *err = xstrdup("cannot boot: Linux needs the PC platform (interrupt "
+                       "controllers, APIC), not implemented yet");
+        return NULL;
+    }
+    Vcpu *v = vcpu_new(m->pc, m->loop,
+                       cfg->backend == ACCEL_INTERP ? TCG_BACKEND_INTERP
+                                                    : TCG_BACKEND_JIT);
+    vcpu_apply_boot(v, &bi);
+    return v;
+}
+
 int machine_main(const MachineConfig *cfg)
 {
     char *err = NULL;
@@ -246,12 +283,20 @@ int machine_main(const MachineConfig *cfg)
     }
     /* -d mmu: the memory core already dumped each address space at commit */
     log_flush();
+    Vcpu *v = NULL;
     if (!cfg->stopped) {
-        machine_free(m);
-        log_host_error("cannot boot: the x86 CPU is not implemented yet");
-        return 1;
+        v = machine_boot(m, cfg, &err);
+        if (!v) {
+            machine_free(m);
+            log_host_error("%s", err);
+            free(err);
+            return 1;
+        }
+        vcpu_start(v);
     }
     int status = machine_run_stopped(m);
+    vcpu_stop(v);
+    vcpu_free(v);
     machine_free(m);
     return status;
 }

@@ -25,7 +25,8 @@ CASES = {
     "unsupported": (["-vga", "std"], 1, [], "xlat: -vga: not supported yet"),
     "d-help": (["-d", "help"], 0, ["guest_errors", "in_asm"], None),
     "cannot-boot": (["-m", "64M", "-display", "none"], 1, [],
-                    "xlat: cannot boot: the x86 CPU is not implemented yet"),
+                    "xlat: cannot boot: firmware boot needs the PC platform "
+                    "(interrupt controllers, APIC), not implemented yet"),
     "serial-file": (["-display", "none", "-serial",
                      "file:/nonexistent/dir/log"], 1, [],
                     "xlat: -serial file:/nonexistent/dir/log: No such file "

@@ -27,7 +27,8 @@ import sys
 import termios
 import time
 
-CANNOT_BOOT = "xlat: cannot boot: the x86 CPU is not implemented yet"
+CANNOT_BOOT = ("xlat: cannot boot: firmware boot needs the PC platform "
+               "(interrupt controllers, APIC), not implemented yet")
 TIMEOUT = 20  # seconds; an upper bound for every wait, never an assertion
 
 

@@ -1,0 +1,164 @@
+/*
+ * The vCPU thread (vcpu.h).
+ */
+#include "machine/vcpu.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/exec.h"
+#include "mmu/tlb.h"
+#include "util/log.h"
+
+struct Vcpu {
+    CpuX86 *env;
+    TcgCtx *tcg;
+    MainLoop *ml;
+    pthread_t thread;
+    bool started;
+    volatile bool quit;
+};
+
+static void vcpu_dev_lock(void *opaque, bool lock)
+{
+    Vcpu *v = opaque;
+    if (lock) {
+        main_loop_lock(v->ml);
+    } else {
+        main_loop_unlock(v->ml);
+    }
+}
+
+/* MainLoopKickFn: leave guest code soon */
+static void vcpu_kick(void *opaque)
+{
+    Vcpu *v = opaque;
+    cpu_event_raise(v->env, CPU_EV_STOP);
+}
+
+Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
+{
+    Vcpu *v = xzalloc(sizeof(*v));
+    v->ml = ml;
+    v->env = cpu_x86_new(pc->sys_as);
+    v->env->io_as = pc->io_as;
+    v->env->dev_lock = vcpu_dev_lock;
+    v->env->dev_lock_opaque = v;
+    v->env->deliver = true;
+    v->tcg = cpu_tcg_new(backend, 0);
+    cpu_exec_attach(v->env, v->tcg);
+    main_loop_set_kick(ml, vcpu_kick, v);
+    return v;
+}
+
+static SegCache vcpu_seg(const BootSegment *s)
+{
+    SegCache c = {.base = s->base,
+                  .limit = s->limit,
+                  .selector = s->selector,
+                  .attr = s->attr};
+    return c;
+}
+
+void vcpu_apply_boot(Vcpu *v, const BootInfo *bi)
+{
+    CpuX86 *env = v->env;
+    const uint64_t regs[] = {bi->rax, bi->rcx, bi->rdx, bi->rbx,
+                             bi->rsp, bi->rbp, bi->rsi, bi->rdi};
+    for (unsigned i = 0; i < ARRAY_LEN(regs); i++) {
+        if (i != R_ESP || bi->rsp) {
+            env->regs[i] = regs[i];
+        }
+    }
+    env->rip = bi->rip;
+    SegCache cs = vcpu_seg(&bi->cs), ds = vcpu_seg(&bi->ds);
+    cpu_seg_set(env, R_CS, cs.selector, cs.base, cs.limit, cs.attr);
+    for (int s = 0; s < CPU_NB_SEGS; s++) {
+        if (s != R_CS) {
+            cpu_seg_set(env, s, ds.selector, ds.base, ds.limit, ds.attr);
+        }
+    }
+    env->gdt.base = bi->gdt_base;
+    env->gdt.limit = bi->gdt_limit;
+    env->cr[0] = bi->cr0;
+    env->cr[3] = bi->cr3;
+    env->cr[4] = bi->cr4;
+    env->efer = bi->efer;
+    cpu_load_eflags(env, bi->rflags, ~0ull);
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+/*
+ * A triple fault. QEMU resets the machine; xlat has no CPU reset path to
+ * firmware yet, so it shuts down with status 1 and says why.
+ */
+static void vcpu_triple_fault(Vcpu *v)
+{
+    log_guest_error("cpu", "triple fault at rip 0x%llx: shutting down",
+                    (unsigned long long)v->env->rip);
+    log_host_error("the guest triple-faulted (rip 0x%llx)",
+                   (unsigned long long)v->env->rip);
+    main_loop_request_shutdown(v->ml, 1);
+    v->quit = true;
+}
+
+static void *vcpu_thread(void *arg)
+{
+    Vcpu *v = arg;
+    CpuX86 *env = v->env;
+    while (!v->quit) {
+        if (env->halted) { /* no interrupts yet: only a request wakes it */
+            main_loop_lock(v->ml);
+            main_loop_vcpu_wait(v->ml, -1);
+            main_loop_unlock(v->ml);
+            continue;
+        }
+        switch (cpu_exec(env)) {
+        case CPU_EXIT_REQUEST:
+            cpu_event_clear(env, CPU_EV_STOP);
+            break;
+        case CPU_EXIT_TRIPLE_FAULT:
+            vcpu_triple_fault(v);
+            break;
+        case CPU_EXIT_EXCEPTION: /* not with delivery on */
+        case CPU_EXIT_FRONTEND:
+            break;
+        }
+    }
+    return NULL;
+}
+
+void vcpu_start(Vcpu *v)
+{
+    v->started = pthread_create(&v->thread, NULL, vcpu_thread, v) == 0;
+    if (!v->started) {
+        log_host_error("cannot start the vCPU thread");
+    }
+}
+
+void vcpu_stop(Vcpu *v)
+{
+    if (!v || !v->started) {
+        return;
+    }
+    v->quit = true;
+    cpu_event_raise(v->env, CPU_EV_STOP);
+    main_loop_vcpu_kick(v->ml);
+    pthread_join(v->thread, NULL);
+    v->started = false;
+}
+
+void vcpu_free(Vcpu *v)
+{
+    if (!v) {
+        return;
+    }
+    vcpu_stop(v);
+    cpu_exec_detach(v->env);
+    tcg_free(v->tcg);
+    cpu_x86_free(v->env);
+    free(v);
+}

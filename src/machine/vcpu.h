@@ -1,0 +1,28 @@
+/*
+ * The vCPU thread: one x86 CPU (cpu/exec.h) run against the PC board on a
+ * thread of its own, while the main-loop thread runs the devices. Device
+ * accesses (port I/O, MMIO) take the machine lock; guest code runs
+ * without it. The main loop's kick (a timer due, a request pending) makes
+ * the vCPU leave guest code; HLT sleeps in main_loop_vcpu_wait. A triple
+ * fault shuts the machine down with status 1 (QEMU resets; xlat has no
+ * reset path to firmware yet).
+ */
+#ifndef XLAT_MACHINE_VCPU_H
+#define XLAT_MACHINE_VCPU_H
+
+#include "machine/boot.h"
+#include "machine/main_loop.h"
+#include "machine/pc.h"
+#include "tcg/tcg.h"
+
+typedef struct Vcpu Vcpu;
+
+Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend);
+/* the CPU state a direct-boot loader leaves (registers, segments, CRs) */
+void vcpu_apply_boot(Vcpu *v, const BootInfo *bi);
+void vcpu_start(Vcpu *v);
+/* make it leave and join the thread (after the main loop ended) */
+void vcpu_stop(Vcpu *v);
+void vcpu_free(Vcpu *v);
+
+#endif
