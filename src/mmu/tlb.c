@@ -807,6 +807,14 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
 
 /* ---- the slow paths ---- */
 
+/* device accesses run under the machine lock (cpu.h dev_lock) */
+static void tlb_dev_lock(CpuX86 *env, bool lock)
+{
+    if (env->dev_lock) {
+        env->dev_lock(env->dev_lock_opaque, lock);
+    }
+}
+
 static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
 {
     uint64_t v = 0;
@@ -815,14 +823,16 @@ static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
         return v;
     }
     env->tlb.stats.mmio++;
+    tlb_dev_lock(env, true);
     if (IS_POW2(size)) {
-        return as_ld(env->as, h->phys, size, MEMATTRS_CPU, NULL) &
-               MASK(size * 8);
+        v = as_ld(env->as, h->phys, size, MEMATTRS_CPU, NULL) & MASK(size * 8);
+    } else {
+        for (unsigned i = 0; i < size; i++) {
+            uint64_t b = as_ld(env->as, h->phys + i, 1, MEMATTRS_CPU, NULL);
+            v |= (b & 0xff) << (8 * i);
+        }
     }
-    for (unsigned i = 0; i < size; i++) {
-        uint64_t b = as_ld(env->as, h->phys + i, 1, MEMATTRS_CPU, NULL);
-        v |= (b & 0xff) << (8 * i);
-    }
+    tlb_dev_lock(env, false);
     return v;
 }
 
@@ -848,6 +858,7 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
     /* through the address space, which marks the dirty bitmaps */
     env->tlb.stats.mmio++;
     env->tlb.stats.dirty_marks += h->notdirty;
+    tlb_dev_lock(env, true);
     if (IS_POW2(size)) {
         (void)as_st(env->as, h->phys, val, size, MEMATTRS_CPU);
     } else {
@@ -856,6 +867,7 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
                         MEMATTRS_CPU);
         }
     }
+    tlb_dev_lock(env, false);
     tlb_st_dirtied(h);
 }
 
