@@ -288,3 +288,67 @@ void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm)
     uint64_t m = seg_mask(sp_size);
     env->regs[R_ESP] = (sp & ~m) | ((sp + 2 * size + imm) & m);
 }
+
+/* ---- SYSCALL, SYSRET, SWAPGS (64-bit mode; SDM vol. 2) ---- */
+
+#define MSR_STAR_SYSCALL_CS(star) ((uint16_t)((star) >> 32) & 0xfffc)
+#define MSR_STAR_SYSRET_CS(star) ((uint16_t)((star) >> 48))
+#define SEG_CODE64 (SEG_AR_P | SEG_AR_S | 0xbu | SEG_AR_L | SEG_AR_G)
+#define SEG_CODE32 (SEG_AR_P | SEG_AR_S | 0xbu | SEG_AR_DB | SEG_AR_G)
+#define SEG_DATA (SEG_AR_P | SEG_AR_S | 0x3u | SEG_AR_DB | SEG_AR_G)
+
+/* SYSCALL: #UD without EFER.SCE; CS/SS from STAR, flat, CPL 0 */
+void helper_syscall(CpuX86 *env, uint64_t next)
+{
+    if (!(env->efer & EFER_SCE)) {
+        helper_raise_ra(env, 6, 0, TCG_GETPC());
+    }
+    uint64_t star = env->msr.star;
+    uint16_t cs = MSR_STAR_SYSCALL_CS(star);
+    uint64_t fl = cpu_compute_eflags(env);
+    env->regs[R_ECX] = next;
+    env->regs[11] = fl & ~(uint64_t)EFL_RF;
+    cpu_seg_set(env, R_CS, cs, 0, 0xffffffff, SEG_CODE64);
+    cpu_seg_set(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
+    env->rip = (env->hflags & HF_CS64) ? env->msr.lstar : env->msr.cstar;
+    cpu_load_eflags(env, fl & ~(env->msr.sfmask | EFL_RF), ~0ull);
+    cpu_update_hflags(env);
+}
+
+/* SYSRET (size 8: to 64-bit code, 4: to compatibility mode) to CPL 3 */
+void helper_sysret(CpuX86 *env, uint32_t size)
+{
+    uintptr_t ra = TCG_GETPC();
+    if (!(env->efer & EFER_SCE)) {
+        helper_raise_ra(env, 6, 0, ra);
+    }
+    if (cpu_cpl(env)) {
+        helper_raise_ra(env, 13, 0, ra);
+    }
+    uint64_t rip = size == 8 ? env->regs[R_ECX] : (uint32_t)env->regs[R_ECX];
+    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
+    if ((uint64_t)((int64_t)(rip << sh) >> sh) != rip) {
+        helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0 */
+    }
+    uint16_t base = MSR_STAR_SYSRET_CS(env->msr.star);
+    uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
+    if (size == 8) {
+        cpu_seg_set(env, R_CS, (uint16_t)((base + 16) | 3), 0, 0xffffffff,
+                    SEG_CODE64 | dpl3);
+    } else {
+        cpu_seg_set(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
+                    SEG_CODE32 | dpl3);
+    }
+    cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
+                SEG_DATA | dpl3);
+    env->rip = rip;
+    cpu_load_eflags(env, (env->regs[11] & 0x3c7fd7) | 2, ~0ull);
+    cpu_update_hflags(env);
+}
+
+void helper_swapgs(CpuX86 *env)
+{
+    uint64_t t = env->segs[R_GS].base;
+    env->segs[R_GS].base = env->msr.kernel_gs_base;
+    env->msr.kernel_gs_base = t;
+}

@@ -145,6 +145,9 @@ void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
                     uintptr_t ra);
 void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra);
 void helper_iret(CpuX86 *env, uint32_t size);
+void helper_syscall(CpuX86 *env, uint64_t next);
+void helper_sysret(CpuX86 *env, uint32_t size);
+void helper_swapgs(CpuX86 *env);
 /* memop of a size-byte stack access in the current mode */
 uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size);
 

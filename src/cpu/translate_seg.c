@@ -25,6 +25,16 @@ static const IrHelper h_iret = {
     "iret",   (void *)helper_iret,
     1,        IRH_VOID,
     {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+static const IrHelper h_syscall = {
+    "syscall", (void *)helper_syscall,
+    1,         IRH_VOID,
+    {IR_I64},  IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+static const IrHelper h_sysret = {
+    "sysret", (void *)helper_sysret,
+    1,        IRH_VOID,
+    {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+static const IrHelper h_swapgs = {
+    "swapgs", (void *)helper_swapgs, 0, IRH_VOID, {0}, IRH_ENV};
 static const IrHelper h_ret_far = {"ret_far",
                                    (void *)helper_ret_far,
                                    2,
@@ -134,6 +144,27 @@ bool tr_seg(Dc *dc)
         far_end(dc);
         return true;
     }
+    case XI_SYSCALL: {
+        IrTemp args[] = {tr_const(dc, dc->next_pc)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_syscall, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_SYSRET: { /* #UD (SCE) before #GP (CPL): in the helper */
+        IrTemp args[] = {ir_const(dc->f, IR_I32, (d->rex & 8) ? 8 : 4)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_sysret, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_SWAPGS:
+        if (dc->hflags & HF_CPL_MASK) {
+            tr_exception(dc, 13);
+            return true;
+        }
+        ir_call(dc->f, &h_swapgs, 0, NULL);
+        return true;
     case XI_IRET: {
         IrTemp args[] = {ir_const(dc->f, IR_I32, d->opsize)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
