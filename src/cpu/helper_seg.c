@@ -352,3 +352,62 @@ void helper_swapgs(CpuX86 *env)
     env->segs[R_GS].base = env->msr.kernel_gs_base;
     env->msr.kernel_gs_base = t;
 }
+
+/* ---- LLDT, LTR (system descriptors, 16 bytes in IA-32e mode) ---- */
+
+/*
+ * Load LDTR (ltr false) or TR from the GDT: type 2 (LDT), or 9 (an
+ * available 32/64-bit TSS, marked busy in memory); TI must be 0.
+ */
+void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
+{
+    uintptr_t ra = TCG_GETPC();
+    uint16_t sel = (uint16_t)sel32;
+    SegCache *dst = ltr ? &env->tr : &env->ldt;
+    if (!(sel & 0xfffc)) {
+        if (ltr) {
+            seg_fault(env, 13, 0, ra);
+        }
+        dst->selector = sel;
+        dst->base = 0;
+        dst->limit = 0;
+        dst->attr = SEG_AR_UNUSABLE;
+        return;
+    }
+    uint64_t desc, addr;
+    if ((sel & 4) || !seg_fetch(env, sel, &desc, &addr, ra)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    unsigned type = (desc >> 40) & 0xf;
+    bool ok = ltr ? type == 9 || type == 1 : type == 2;
+    if ((desc & DESC_S) || !ok) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(desc & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(desc, &base, &limit, &attr);
+    if (env->efer & EFER_LMA) { /* the high half: base 63:32 */
+        if ((sel & ~7u) + 15 > env->gdt.limit) {
+            seg_fault(env, 13, sel, ra);
+        }
+        uint64_t hi =
+            tlb_ld_slow(env, addr + 8, IR_MO_64 | IR_MO_MMU(seg_mmu(env)), ra);
+        if ((hi >> 40) & 0x1f) {
+            seg_fault(env, 13, sel, ra); /* type field of the high half */
+        }
+        base |= hi << 32;
+    }
+    if (ltr) { /* busy */
+        desc |= 2ull << 40;
+        tlb_st_slow(env, addr + 5, (desc >> 40) & 0xff,
+                    IR_MO_8 | IR_MO_MMU(seg_mmu(env)), ra);
+        attr |= 2;
+    }
+    dst->selector = sel;
+    dst->base = base;
+    dst->limit = limit;
+    dst->attr = attr;
+}

@@ -35,6 +35,9 @@ static const IrHelper h_sysret = {
     {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
 static const IrHelper h_swapgs = {
     "swapgs", (void *)helper_swapgs, 0, IRH_VOID, {0}, IRH_ENV};
+static const IrHelper h_load_sys_seg = {
+    "load_sys_seg",   (void *)helper_load_sys_seg,      2, IRH_VOID,
+    {IR_I32, IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
 static const IrHelper h_ret_far = {"ret_far",
                                    (void *)helper_ret_far,
                                    2,
@@ -101,6 +104,47 @@ static void far_end(Dc *dc)
     tr_exit(dc, IR_EXIT_LOOKUP); /* RIP was set by the helper */
 }
 
+/* SLDT/STR: the selector; UMIP makes them #GP(0) above CPL 0 */
+static void op_store_sys_seg(Dc *dc, bool str)
+{
+    const X86Operand *o = &dc->d->op[0];
+    if ((dc->hflags & HF_UMIP) && (dc->hflags & HF_CPL_MASK)) {
+        tr_exception(dc, 13);
+        return;
+    }
+    IrTemp v = tr_new(dc);
+    int32_t off = str ? (int32_t)offsetof(CpuX86, tr.selector)
+                      : (int32_t)offsetof(CpuX86, ldt.selector);
+    ir_ld(dc->f, IR_I64, v, off, IR_MO_16);
+    if (o->type == XOP_MEM) {
+        tr_mem_st(dc, tr_ea(dc, o), v, 2);
+    } else {
+        tr_reg_set(dc, o->reg, o->size, v);
+    }
+}
+
+/* RD/WRFSBASE, RD/WRGSBASE: #UD unless CR4.FSGSBASE */
+static void op_fsgsbase(Dc *dc, bool gs, bool write)
+{
+    const X86Operand *o = &dc->d->op[0];
+    if (!(dc->hflags & HF_FSGSBASE)) {
+        tr_exception(dc, 6);
+        return;
+    }
+    int32_t off = (int32_t)offsetof(CpuX86, segs[gs ? R_GS : R_FS].base);
+    if (!write) {
+        IrTemp v = tr_new(dc);
+        ir_ld(dc->f, IR_I64, v, off, IR_MO_64);
+        tr_reg_set(dc, o->reg, o->size, v);
+        return;
+    }
+    IrTemp v = tr_reg_get(dc, o->reg, o->size);
+    if (o->size == 8) {
+        tr_canon_check(dc, v); /* #GP(0) for a non-canonical base */
+    }
+    ir_st(dc->f, IR_I64, v, off, IR_MO_64);
+}
+
 bool tr_seg(Dc *dc)
 {
     const DecodedInsn *d = dc->d;
@@ -108,6 +152,31 @@ bool tr_seg(Dc *dc)
     switch (d->id) {
     case XI_MOV_SEG:
         op_mov_seg(dc);
+        return true;
+    case XI_LLDT:
+    case XI_LTR: {
+        IrTemp args[] = {tr_ld(dc, &d->op[0], NULL),
+                         ir_const(dc->f, IR_I32, d->id == XI_LTR)};
+        ir_call(dc->f, &h_load_sys_seg, 0, args);
+        return true;
+    }
+    case XI_SLDT:
+    case XI_STR:
+        op_store_sys_seg(dc, d->id == XI_STR);
+        return true;
+    case XI_RDFSBASE:
+    case XI_RDGSBASE:
+    case XI_WRFSBASE:
+    case XI_WRGSBASE:
+        op_fsgsbase(dc, d->id == XI_RDGSBASE || d->id == XI_WRGSBASE,
+                    d->id == XI_WRFSBASE || d->id == XI_WRGSBASE);
+        return true;
+    case XI_INVD:
+    case XI_WBINVD:
+        return true; /* no caches to write back or drop */
+    case XI_CLFLUSH:
+    case XI_CLFLUSHOPT: /* faults as a byte load would; nothing to flush */
+        (void)tr_mem_ld(dc, tr_ea(dc, &d->op[0]), 1);
         return true;
     case XI_LDS:
     case XI_LES:
