@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/exec.h"
 #include "util/log.h"
 
 CpuX86 *cpu_x86_new(AddrSpace *as)
@@ -182,6 +183,7 @@ void cpu_update_hflags(CpuX86 *env)
     hf = cpu_hflags_seg(env, hf);
     hf |= cpu_compute_cpl(env, hf);
     env->hflags = hf;
+    cpu_event_mask_sync(env);
 }
 
 /* ---- segments ---- */

@@ -626,6 +626,30 @@ void cpu_event_clear(CpuX86 *env, uint32_t events)
     cpu_event_rederive(env);
 }
 
+bool cpu_irq_allowed(const CpuX86 *env)
+{
+    return (env->eflags & EFL_IF) && !(env->hflags & HF_INHIBIT_IRQ);
+}
+
+void cpu_event_mask_sync(CpuX86 *env)
+{
+    uint32_t mask =
+        cpu_irq_allowed(env) ? CPU_EV_ALL : CPU_EV_ALL & ~CPU_EV_IRQ;
+    if (mask != __atomic_load_n(&env->event_mask, __ATOMIC_SEQ_CST)) {
+        cpu_event_mask_set(env, mask);
+    }
+}
+
+bool cpu_interrupt(CpuX86 *env, int vector)
+{
+    env->exception_index = vector;
+    env->error_code = 0;
+    env->has_error_code = false;
+    env->exception_soft = false;
+    env->halted = false;
+    return cpu_deliver(env, env->tcg_cpu);
+}
+
 void cpu_event_mask_set(CpuX86 *env, uint32_t mask)
 {
     __atomic_store_n(&env->event_mask, mask, __ATOMIC_SEQ_CST);

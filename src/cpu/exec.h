@@ -49,6 +49,19 @@ void cpu_event_raise(CpuX86 *env, uint32_t events);
 /* the vCPU's own thread: drop events taken, change what makes it leave */
 void cpu_event_clear(CpuX86 *env, uint32_t events);
 void cpu_event_mask_set(CpuX86 *env, uint32_t mask);
+/*
+ * The mask from the CPU state: an IRQ is taken only with RFLAGS.IF set and
+ * outside the STI/MOV SS shadow (HF_INHIBIT_IRQ). cpu_update_hflags calls
+ * it, so every path that sets IF or ends the shadow re-opens the mask.
+ */
+void cpu_event_mask_sync(CpuX86 *env);
+/* can a pending IRQ be taken now? */
+bool cpu_irq_allowed(const CpuX86 *env);
+/*
+ * Deliver external interrupt vector now (between instructions, the vCPU's
+ * thread, outside cpu_exec); false: a triple fault.
+ */
+bool cpu_interrupt(CpuX86 *env, int vector);
 static inline uint32_t cpu_events(const CpuX86 *env)
 {
     return __atomic_load_n(&env->pending, __ATOMIC_SEQ_CST);

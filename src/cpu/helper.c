@@ -8,6 +8,7 @@
  */
 #include "cpu/translate_int.h"
 
+#include "cpu/exec.h"
 #include "util/log.h"
 
 static bool helper_has_error_code(uint32_t vector)
@@ -112,7 +113,16 @@ void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel)
     } else {
         seg_load_pm(env, seg, (uint16_t)sel, ra);
     }
+    if (seg == R_SS) { /* the next instruction runs in the shadow */
+        env->hflags |= HF_INHIBIT_IRQ;
+    }
     cpu_update_hflags(env);
+}
+
+void helper_end_inhibit(CpuX86 *env)
+{
+    env->hflags &= ~(uint32_t)HF_INHIBIT_IRQ;
+    cpu_event_mask_sync(env);
 }
 
 /* ---- INT n (translate_sys.c) ---- */

@@ -330,6 +330,9 @@ static uint8_t *tr_check_setup(Dc *dc, const TcgTbDesc *desc, uint32_t size)
     return b;
 }
 
+static const IrHelper h_end_inhibit = {
+    "end_inhibit", (void *)helper_end_inhibit, 0, IRH_VOID, {0}, IRH_ENV};
+
 /* one decoded instruction */
 static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
 {
@@ -339,6 +342,10 @@ static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
     ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
     if (i == 0 && dc->check_bytes) {
         tr_self_check(dc);
+    }
+    if (i == 0 && (dc->hflags & HF_INHIBIT_IRQ)) {
+        /* past the block-entry check: an IRQ is taken after this insn */
+        ir_call(dc->f, &h_end_inhibit, 0, NULL);
     }
     if (!b->ok[i]) {
         tr_exception(dc, b->res[i] == X86_DEC_GP ? 13 : 6);
@@ -366,8 +373,8 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
     uint32_t n = 0;
     tr_mode_init(&dc, desc->key.flags, desc->key.cs_base);
     max = MIN(max, (uint32_t)TR_MAX_INSNS);
-    if (env->hflags & HF_TF) {
-        max = 1;
+    if ((env->hflags & HF_TF) || (desc->key.flags & HF_INHIBIT_IRQ)) {
+        max = 1; /* single-step; or the instruction in an IRQ shadow */
     }
     tr_decode_block(&dc, desc, &b, max);
     tr_flags_liveness(b.insn, b.ok, b.n, b.live);

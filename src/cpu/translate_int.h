@@ -135,6 +135,8 @@ bool tr_stack(Dc *dc);
 /* helpers of translate_stack.c (helper.c) */
 uint64_t helper_popf(CpuX86 *env, uint64_t v, uint32_t size);
 void helper_pop_seg(CpuX86 *env, uint32_t seg, uint32_t sel);
+/* the instruction in the STI/MOV SS shadow has started: it ends */
+void helper_end_inhibit(CpuX86 *env);
 /* raise vector with an error code, restoring the insn at ra (helper.c) */
 NORETURN void helper_raise_ra(CpuX86 *env, uint32_t vector, uint32_t error,
                               uintptr_t ra);

@@ -360,6 +360,19 @@ static const IrHelper h_int = {
     "int",    (void *)helper_int, 2,
     IRH_VOID, {IR_I32, IR_I64},   IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
 
+/* STI: IF on; from IF = 0 the next instruction runs in the shadow */
+static void helper_sti(CpuX86 *env)
+{
+    if (!(env->eflags & EFL_IF)) {
+        env->hflags |= HF_INHIBIT_IRQ;
+    }
+    env->eflags |= EFL_IF;
+    cpu_update_hflags(env);
+}
+
+static const IrHelper h_sti = {"sti",  (void *)helper_sti, 0, IRH_VOID, {0},
+                               IRH_ENV};
+
 /* CLI/STI need CPL <= IOPL (no VME/PVI); HLT needs CPL 0 */
 static bool sys_iopl_ok(Dc *dc)
 {
@@ -386,18 +399,16 @@ static void op_cli_sti(Dc *dc, bool sti)
         tr_exception(dc, 13);
         return;
     }
+    if (sti) {
+        ir_call(dc->f, &h_sti, 0, NULL);
+        sys_exit_lookup(dc, IR_EXIT_LOOKUP);
+        return;
+    }
     IrTemp e = tr_new(dc);
     int32_t off = (int32_t)offsetof(CpuX86, eflags);
     ir_ld(dc->f, IR_I64, e, off, IR_MO_32);
-    if (sti) {
-        ir_op2i(dc->f, IR_OR, IR_I64, e, e, EFL_IF);
-    } else {
-        ir_op2i(dc->f, IR_AND, IR_I64, e, e, ~(uint64_t)EFL_IF);
-    }
+    ir_op2i(dc->f, IR_AND, IR_I64, e, e, ~(uint64_t)EFL_IF);
     ir_st(dc->f, IR_I64, e, off, IR_MO_32);
-    if (sti) {
-        sys_exit_lookup(dc, IR_EXIT_LOOKUP);
-    }
 }
 
 /* HLT: #GP(0) above CPL 0; else halted, RIP after it, back to the loop */

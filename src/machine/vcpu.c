@@ -16,18 +16,75 @@ struct Vcpu {
     CpuX86 *env;
     TcgCtx *tcg;
     MainLoop *ml;
+    PcMachine *pc;
+    int intr;         /* the INTR line's level (atomic) */
+    int64_t deadline; /* earliest timer when the machine lock was taken */
     pthread_t thread;
     bool started;
     volatile bool quit;
 };
 
+static int64_t vcpu_deadline(Vcpu *v)
+{
+    int64_t a = clock_deadline_ns(main_loop_virtual_clock(v->ml));
+    int64_t b = clock_deadline_ns(main_loop_realtime_clock(v->ml));
+    return a < b ? a : b;
+}
+
+/*
+ * Device accesses under the machine lock. A device may arm a timer earlier
+ * than any the main loop's poll waits for: then the poll is woken.
+ */
 static void vcpu_dev_lock(void *opaque, bool lock)
 {
     Vcpu *v = opaque;
     if (lock) {
         main_loop_lock(v->ml);
-    } else {
-        main_loop_unlock(v->ml);
+        v->deadline = vcpu_deadline(v);
+        return;
+    }
+    bool earlier = vcpu_deadline(v) < v->deadline;
+    main_loop_unlock(v->ml);
+    if (earlier) {
+        main_loop_wake(v->ml);
+    }
+}
+
+/* the PIC's INTR output (any thread): a rising level is CPU_EV_IRQ */
+static void vcpu_intr(void *opaque, int n, int level)
+{
+    Vcpu *v = opaque;
+    (void)n;
+    __atomic_store_n(&v->intr, level, __ATOMIC_SEQ_CST);
+    if (level) {
+        cpu_event_raise(v->env, CPU_EV_IRQ);
+        main_loop_vcpu_kick(v->ml);
+    }
+}
+
+/*
+ * An IRQ is pending and the CPU can take it: acknowledge it at the PIC
+ * (its vector) and deliver it; a line still high raises the event again.
+ */
+static void vcpu_take_irq(Vcpu *v)
+{
+    CpuX86 *env = v->env;
+    cpu_event_clear(env, CPU_EV_IRQ);
+    if (!__atomic_load_n(&v->intr, __ATOMIC_SEQ_CST)) {
+        return; /* lowered meanwhile */
+    }
+    main_loop_lock(v->ml);
+    int vector = pc_intack(v->pc);
+    main_loop_unlock(v->ml);
+    if (vector >= 0 && !cpu_interrupt(env, vector)) {
+        v->quit = true;
+        main_loop_request_shutdown(v->ml, 1);
+        log_host_error("the guest triple-faulted delivering IRQ vector 0x%x",
+                       vector);
+        return;
+    }
+    if (__atomic_load_n(&v->intr, __ATOMIC_SEQ_CST)) {
+        cpu_event_raise(env, CPU_EV_IRQ);
     }
 }
 
@@ -42,6 +99,7 @@ Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
 {
     Vcpu *v = xzalloc(sizeof(*v));
     v->ml = ml;
+    v->pc = pc;
     v->env = cpu_x86_new(pc->sys_as);
     v->env->io_as = pc->io_as;
     v->env->dev_lock = vcpu_dev_lock;
@@ -50,6 +108,7 @@ Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
     v->tcg = cpu_tcg_new(backend, 0);
     cpu_exec_attach(v->env, v->tcg);
     main_loop_set_kick(ml, vcpu_kick, v);
+    pc_set_cpu_intr(pc, irq_line(vcpu_intr, v, 0));
     return v;
 }
 
@@ -110,10 +169,18 @@ static void *vcpu_thread(void *arg)
     Vcpu *v = arg;
     CpuX86 *env = v->env;
     while (!v->quit) {
-        if (env->halted) { /* no interrupts yet: only a request wakes it */
+        if (cpu_events(env) & CPU_EV_IRQ) {
+            if (cpu_irq_allowed(env)) {
+                vcpu_take_irq(v); /* also wakes a halted CPU */
+                continue;
+            }
+            cpu_event_mask_sync(env); /* CLI left it open: close it */
+        }
+        if (env->halted) { /* until an interrupt or a request */
             main_loop_lock(v->ml);
             main_loop_vcpu_wait(v->ml, -1);
             main_loop_unlock(v->ml);
+            cpu_event_clear(env, CPU_EV_STOP);
             continue;
         }
         switch (cpu_exec(env)) {
@@ -133,6 +200,7 @@ static void *vcpu_thread(void *arg)
 
 void vcpu_start(Vcpu *v)
 {
+    clock_resume(main_loop_virtual_clock(v->ml)); /* the guest's time runs */
     v->started = pthread_create(&v->thread, NULL, vcpu_thread, v) == 0;
     if (!v->started) {
         log_host_error("cannot start the vCPU thread");

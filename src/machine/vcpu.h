@@ -3,7 +3,10 @@
  * thread of its own, while the main-loop thread runs the devices. Device
  * accesses (port I/O, MMIO) take the machine lock; guest code runs
  * without it. The main loop's kick (a timer due, a request pending) makes
- * the vCPU leave guest code; HLT sleeps in main_loop_vcpu_wait. A triple
+ * the vCPU leave guest code; the PIC's INTR line raises CPU_EV_IRQ, taken
+ * (acknowledged at the PIC, delivered) at a block boundary when RFLAGS.IF
+ * allows it and no STI/MOV SS shadow is on; HLT sleeps in
+ * main_loop_vcpu_wait until an interrupt or a request. A triple
  * fault shuts the machine down with status 1 (QEMU resets; xlat has no
  * reset path to firmware yet).
  */

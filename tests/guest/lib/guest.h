@@ -68,7 +68,7 @@ typedef struct IsrFrame {
 
 typedef void IsrHandler(IsrFrame *f);
 
-/* load an IDT whose vectors 0..31 go to handlers set here (default: fail) */
+/* load an IDT whose vectors 0..47 go to handlers set here (default: fail) */
 void idt_init(void);
 void idt_set_handler(unsigned vector, IsrHandler *h);
 

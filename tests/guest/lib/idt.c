@@ -6,7 +6,7 @@
  */
 #include "guest.h"
 
-#define IDT_VECTORS 32
+#define IDT_VECTORS 48      /* exceptions, then the PIC's 16 IRQs */
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define KERNEL_CS 0x08
 

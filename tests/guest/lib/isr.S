@@ -1,5 +1,5 @@
 /*
- * Exception entry stubs for vectors 0..31 (64-bit mode). Each stub makes the
+ * Exception and IRQ entry stubs for vectors 0..47 (64-bit mode). Each stub makes the
  * stack look the same whether or not the CPU pushed an error code (SDM vol. 3
  * sec. 7.13, "Error Code"): push a zero for vectors without one, then the
  * vector number; isr_common saves the GPRs into an IsrFrame (lib/guest.h),
@@ -56,6 +56,10 @@ ISR_NOERR 28
 ISR_ERR 29
 ISR_ERR 30
 ISR_NOERR 31
+/* 32..47: the PIC's IRQs after remapping (lib/guest.h pic_remap) */
+.irp vec, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+ISR_NOERR \vec
+.endr
 
 isr_common:
     push %rax
@@ -97,7 +101,7 @@ isr_common:
     .align 8
     .globl isr_stubs
 isr_stubs:
-    .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     .quad isr\vec
     .endr
 

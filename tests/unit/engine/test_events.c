@@ -38,24 +38,26 @@ Test(events, an_event_from_another_thread_stops_a_spinning_guest)
         tm_new(&m, tm_backends[b], 0, 0);
         load(spin, sizeof(spin));
         pthread_t t;
-        pthread_create(&t, NULL, raise_later, (void *)(uintptr_t)CPU_EV_IRQ);
+        pthread_create(&t, NULL, raise_later, (void *)(uintptr_t)CPU_EV_NMI);
         cr_assert_eq(cpu_exec(m.env), CPU_EXIT_REQUEST);
         pthread_join(t, NULL);
-        cr_assert_eq(cpu_events(m.env), CPU_EV_IRQ);
+        cr_assert_eq(cpu_events(m.env), CPU_EV_NMI);
         cr_assert_eq(m.env->rip, TM_CODE, "stopped at a block entry");
         /* not taken yet: the vCPU leaves again at once */
         cr_assert_eq(cpu_exec(m.env), CPU_EXIT_REQUEST);
-        cpu_event_clear(m.env, CPU_EV_IRQ);
+        cpu_event_clear(m.env, CPU_EV_NMI);
         cr_assert_eq(m.env->exit_request, 0);
         tm_free(&m);
     }
 }
 
-Test(events, a_masked_event_stays_pending_until_the_mask_opens)
+/* an IRQ under IF = 0 stays pending and does not stop the guest; setting
+ * IF (cpu_update_hflags re-derives the mask) lets it in before any code */
+Test(events, an_irq_waits_for_if)
 {
     for (size_t b = 0; b < 2; b++) {
         tm_new(&m, tm_backends[b], 0, 0);
-        cpu_event_mask_set(m.env, CPU_EV_ALL & ~CPU_EV_IRQ); /* IF = 0 */
+        cr_assert(!(m.env->eflags & EFL_IF));
         cpu_event_raise(m.env, CPU_EV_IRQ);
         load(mov_int3, sizeof(mov_int3));
         cr_assert_eq(cpu_exec(m.env), CPU_EXIT_EXCEPTION);
@@ -63,11 +65,16 @@ Test(events, a_masked_event_stays_pending_until_the_mask_opens)
         cr_assert_eq(m.env->regs[R_EAX], 7, "the code ran");
         cr_assert_eq(cpu_events(m.env), CPU_EV_IRQ);
         /* STI: the mask opens and the pending IRQ is seen before any code */
-        cpu_event_mask_set(m.env, CPU_EV_ALL);
+        m.env->eflags |= EFL_IF;
+        cpu_update_hflags(m.env);
         load(mov_int3, sizeof(mov_int3));
         m.env->regs[R_EAX] = 0;
         cr_assert_eq(cpu_exec(m.env), CPU_EXIT_REQUEST);
         cr_assert_eq(m.env->regs[R_EAX], 0);
+        /* in the STI shadow it waits one instruction */
+        m.env->hflags |= HF_INHIBIT_IRQ;
+        cpu_update_hflags(m.env);
+        cr_assert(!cpu_irq_allowed(m.env));
         tm_free(&m);
     }
 }
@@ -88,7 +95,7 @@ Test(events, taking_one_event_leaves_the_others)
 }
 
 /*
- * A raiser thread and the vCPU, 2000 rounds: the raiser raises CPU_EV_IRQ
+ * A raiser thread and the vCPU, 2000 rounds: the raiser raises CPU_EV_NMI
  * as soon as the vCPU has cleared the last one, so its raise races the
  * vCPU's re-derivation of the exit-request word; the vCPU spins in guest
  * code and takes each. A raise lost there would leave the guest spinning
@@ -102,9 +109,9 @@ static void *raiser(void *arg)
 {
     (void)arg;
     for (int i = 0; i < ROUNDS; i++) {
-        while (cpu_events(m.env) & CPU_EV_IRQ) {
+        while (cpu_events(m.env) & CPU_EV_NMI) {
         }
-        cpu_event_raise(m.env, CPU_EV_IRQ);
+        cpu_event_raise(m.env, CPU_EV_NMI);
     }
     return NULL;
 }
@@ -131,8 +138,8 @@ Test(events, no_raise_is_lost_under_a_concurrent_clear)
         if (ev & CPU_EV_STOP) {
             break;
         }
-        if (ev & CPU_EV_IRQ) {
-            cpu_event_clear(m.env, CPU_EV_IRQ);
+        if (ev & CPU_EV_NMI) {
+            cpu_event_clear(m.env, CPU_EV_NMI);
             __atomic_add_fetch(&taken, 1, __ATOMIC_SEQ_CST);
         }
     }
