@@ -74,8 +74,13 @@ static uint64_t int_tss_ld(CpuX86 *env, uint32_t off, uint32_t ext)
     return int_ld(env, env->tr.base + off, IR_MO_64);
 }
 
-/* the 64-bit code segment of a gate; its new CPL */
-static unsigned int_gate_cs(CpuX86 *env, uint16_t sel, uint32_t ext)
+/*
+ * The code segment of a gate (64-bit code in IA-32e mode, else not L): its
+ * descriptor in *desc, loaded by the caller once the frame is written; the
+ * new CPL.
+ */
+static unsigned int_gate_cs(CpuX86 *env, uint16_t sel, uint32_t ext, bool lma,
+                            uint64_t *desc)
 {
     uint64_t base = (sel & 4) ? env->ldt.base : env->gdt.base;
     uint64_t limit = (sel & 4) ? env->ldt.limit : env->gdt.limit;
@@ -89,15 +94,15 @@ static unsigned int_gate_cs(CpuX86 *env, uint16_t sel, uint32_t ext)
     unsigned dpl = (d >> 45) & 3, cpl = cpu_cpl(env);
     bool code = (d & BIT(44)) && (d & BIT(43));
     bool l = d & BIT(53), db = d & BIT(54);
-    if (!code || !l || db || dpl > cpl) {
+    bool mode_ok = lma ? l && !db : !l;
+    if (!code || !mode_ok || dpl > cpl) {
         int_fault(env, 13, (sel & 0xfffc) | ext);
     }
     if (!(d & BIT(47))) {
         int_fault(env, 11, (sel & 0xfffc) | ext);
     }
-    unsigned ncpl = (d & BIT(42)) ? cpl : dpl; /* conforming: stays */
-    cpu_seg_load_desc(env, R_CS, (uint16_t)((sel & ~3u) | ncpl), d);
-    return ncpl;
+    *desc = d;
+    return (d & BIT(42)) ? cpl : dpl; /* conforming: stays */
 }
 
 /* IA-32e mode: 16-byte gates, 8-byte pushes on a 16-byte aligned stack */
@@ -134,8 +139,9 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     frame[n++] = cpu_compute_eflags(env);
     frame[n++] = env->regs[R_ESP];
     frame[n++] = env->segs[R_SS].selector;
-    SegCache old_cs = env->segs[R_CS];
-    unsigned ncpl = int_gate_cs(env, (uint16_t)(lo >> 16), ext);
+    uint64_t csd;
+    uint16_t cs_sel = (uint16_t)(lo >> 16);
+    unsigned ncpl = int_gate_cs(env, cs_sel, ext, true, &csd);
     uint64_t sp = env->regs[R_ESP];
     if (ist) {
         sp = int_tss_ld(env, 0x24 + 8 * (ist - 1), ext);
@@ -146,13 +152,13 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     unsigned mmu = (ncpl == 3 ? MMU_IDX_USER : MMU_IDX_KERNEL) +
                    ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
     if (!int_canonical(env, target)) {
-        env->segs[R_CS] = old_cs;
         int_fault(env, 13, ext);
     }
     for (int i = n - 1; i >= 0; i--) { /* SS first, RIP (or the code) last */
         sp -= 8;
         int_st(env, sp, frame[i], IR_MO_64, mmu);
     }
+    cpu_seg_load_desc(env, R_CS, (uint16_t)((cs_sel & ~3u) | ncpl), csd);
     if (ncpl != cpl) { /* SS: null with the new RPL (CPL is SS.DPL) */
         cpu_seg_set(env, R_SS, (uint16_t)ncpl, 0, 0,
                     SEG_AR_UNUSABLE | (ncpl << SEG_AR_DPL_SHIFT));
@@ -161,6 +167,86 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     env->rip = target;
     env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
     if (type == 0xe) {
+        env->eflags &= ~(uint32_t)EFL_IF;
+    }
+}
+
+/*
+ * 32-bit protected mode: 8-byte gates (32-bit or 16-bit interrupt/trap),
+ * the inner stack SS:ESP from the 32-bit TSS on a privilege change, the
+ * frame at the gate's size. Task gates and V86 mode are not built yet.
+ */
+static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
+                       uint32_t err)
+{
+    uint32_t ext = soft ? 0 : 1, gerr = v * 8 + 2 + ext;
+    if (env->eflags & EFL_VM) {
+        log_unimp_once("int", "delivery from virtual-8086 mode: #GP");
+        int_fault(env, 13, gerr);
+    }
+    if (v * 8u + 7 > env->idt.limit) {
+        int_fault(env, 13, gerr);
+    }
+    uint64_t g = int_ld(env, env->idt.base + v * 8u, IR_MO_64);
+    unsigned type = (g >> 40) & 0xf, dpl = (g >> 45) & 3;
+    unsigned cpl = cpu_cpl(env);
+    bool g32 = type == 0xe || type == 0xf;
+    if (type == 5) {
+        log_unimp_once("int", "delivery through a task gate: #GP");
+        int_fault(env, 13, gerr);
+    }
+    if (!g32 && type != 6 && type != 7) {
+        int_fault(env, 13, gerr);
+    }
+    if (soft && dpl < cpl) {
+        int_fault(env, 13, v * 8 + 2);
+    }
+    if (!(g & GATE_P)) {
+        int_fault(env, 11, gerr);
+    }
+    uint32_t target =
+        (uint32_t)((g & 0xffff) | (g32 ? (g >> 32) & 0xffff0000u : 0));
+    uint64_t csd;
+    uint16_t cs_sel = (uint16_t)(g >> 16);
+    unsigned ncpl = int_gate_cs(env, cs_sel, ext, false, &csd);
+    unsigned sz = g32 ? 4 : 2;
+    uint32_t frame[6];
+    int n = 0;
+    if (has_err) {
+        frame[n++] = err;
+    }
+    frame[n++] = (uint32_t)env->rip;
+    frame[n++] = env->segs[R_CS].selector;
+    frame[n++] = (uint32_t)cpu_compute_eflags(env);
+    uint64_t ss_base = env->segs[R_SS].base;
+    uint32_t sp = (uint32_t)env->regs[R_ESP];
+    bool ss32 = env->hflags & HF_SS32;
+    if (ncpl < cpl) { /* the inner stack from the TSS: ESPn, SSn */
+        frame[n++] = (uint32_t)env->regs[R_ESP];
+        frame[n++] = env->segs[R_SS].selector;
+        uint32_t esp = (uint32_t)int_tss_ld(env, 4 + 8 * ncpl, ext);
+        uint16_t ss = (uint16_t)int_tss_ld(env, 8 + 8 * ncpl, ext);
+        seg_load_pm_at(env, R_SS, ss, ncpl, 0);
+        ss_base = env->segs[R_SS].base;
+        ss32 = env->segs[R_SS].attr & SEG_AR_DB;
+        sp = esp;
+    }
+    unsigned mmu =
+        MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
+    for (int i = n - 1; i >= 0; i--) {
+        sp = (sp & ~m) | ((sp - sz) & m);
+        int_st(env, (ss_base + (sp & m)) & 0xffffffffu, frame[i],
+               sz == 4 ? IR_MO_32 : IR_MO_16, mmu);
+    }
+    cpu_seg_load_desc(env, R_CS, (uint16_t)((cs_sel & ~3u) | ncpl), csd);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~(uint64_t)m) | (sp & m);
+    if (ncpl < cpl) {
+        env->regs[R_ESP] = sp;
+    }
+    env->rip = target;
+    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+    if (type == 0xe || type == 6) {
         env->eflags &= ~(uint32_t)EFL_IF;
     }
 }
@@ -185,8 +271,10 @@ static void int_deliver(void *arg)
     env->exception_soft = false;
     if (!(env->hflags & HF_PE)) {
         int_real(env, v);
-    } else {
+    } else if (env->efer & EFER_LMA) {
         int_long(env, v, soft, has_err, err);
+    } else {
+        int_prot32(env, v, soft, has_err, err);
     }
     cpu_update_hflags(env);
 }
@@ -199,11 +287,6 @@ static bool int_contributory(int v)
 bool cpu_deliver(CpuX86 *env, TcgCpu *cpu)
 {
     struct IntArgs a = {env};
-    if ((env->hflags & HF_PE) && !(env->efer & EFER_LMA)) {
-        log_unimp_once("int", "delivery in 32-bit protected or V86 mode: "
-                              "a triple fault");
-        return false;
-    }
     for (;;) {
         int v = env->exception_index;
         if (tcg_call(cpu, int_deliver, &a) == TCG_EXEC_FRONTEND) {
@@ -239,6 +322,69 @@ static void int_null_inner_segs(CpuX86 *env, unsigned cpl)
     }
 }
 
+/* the EFLAGS bits an IRET may load at cpl with iopl */
+static uint64_t int_iret_mask(unsigned cpl, unsigned iopl)
+{
+    uint64_t mask = EFL_DEFINED & ~(uint64_t)(EFL_VM | EFL_IOPL | EFL_IF);
+    mask |= cpl == 0 ? EFL_IOPL : 0;
+    mask |= cpl <= iopl ? EFL_IF : 0;
+    return mask;
+}
+
+/*
+ * IRET in 32-bit protected mode: EIP, CS, EFLAGS, and ESP, SS on a return
+ * to an outer level. Task returns (NT) and returns to V86 mode are not
+ * built yet (#GP, logged).
+ */
+static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
+{
+    unsigned mo = seg_stack_memop(env, size);
+    uint64_t fl = cpu_compute_eflags(env);
+    unsigned cpl = cpu_cpl(env), iopl = (fl & EFL_IOPL) >> 12;
+    if (fl & EFL_NT) {
+        log_unimp_once("int", "IRET task return (NT): #GP");
+        helper_raise_ra(env, 13, 0, ra);
+    }
+    bool ss32 = env->hflags & HF_SS32;
+    uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
+    uint64_t sp = env->regs[R_ESP], ss_base = env->segs[R_SS].base;
+    uint64_t w[5];
+    for (int i = 0; i < 3; i++) {
+        w[i] = tlb_ld_slow(env, (ss_base + ((sp + i * size) & m)) & 0xffffffffu,
+                           mo, ra);
+    }
+    uint16_t cs = (uint16_t)w[1];
+    unsigned rpl = cs & 3;
+    if (rpl < cpl || !(cs & 0xfffc)) {
+        helper_raise_ra(env, 13, cs & 0xfffc, ra);
+    }
+    if (cpl == 0 && (w[2] & EFL_VM)) {
+        log_unimp_once("int", "IRET to virtual-8086 mode: #GP");
+        helper_raise_ra(env, 13, 0, ra);
+    }
+    bool outer = rpl > cpl;
+    for (int i = 3; outer && i < 5; i++) {
+        w[i] = tlb_ld_slow(env, (ss_base + ((sp + i * size) & m)) & 0xffffffffu,
+                           mo, ra);
+    }
+    seg_load_cs_iret(env, cs, w[0] & (size == 2 ? 0xffff : 0xffffffffu), ra);
+    env->rip = w[0] & (size == 2 ? 0xffff : 0xffffffffu);
+    cpu_update_hflags(env);
+    if (outer) {
+        seg_load_pm_at(env, R_SS, (uint16_t)w[4], rpl, ra);
+        env->regs[R_ESP] =
+            (env->segs[R_SS].attr & SEG_AR_DB)
+                ? (uint32_t)w[3]
+                : (env->regs[R_ESP] & ~0xffffull) | (w[3] & 0xffff);
+        int_null_inner_segs(env, rpl);
+    } else {
+        env->regs[R_ESP] = (sp & ~(uint64_t)m) | ((sp + 3 * size) & m);
+    }
+    cpu_load_eflags(env, w[2],
+                    int_iret_mask(cpl, iopl) & (size == 2 ? 0xffff : ~0ull));
+    cpu_update_hflags(env);
+}
+
 /*
  * IRET (size: operand bytes). Real mode pops IP, CS, FLAGS; IA-32e mode
  * pops RIP, CS, RFLAGS, RSP, SS always, to the same or an outer level
@@ -252,8 +398,8 @@ void helper_iret(CpuX86 *env, uint32_t size)
     bool real = !(env->hflags & HF_PE);
     bool lma = env->efer & EFER_LMA;
     if (!real && !lma) {
-        log_unimp_once("int", "IRET in 32-bit protected or V86 mode: #GP");
-        helper_raise_ra(env, 13, 0, ra);
+        int_iret_prot32(env, size, ra);
+        return;
     }
     if (real) {
         uint64_t ss = env->segs[R_SS].base;
@@ -291,10 +437,7 @@ void helper_iret(CpuX86 *env, uint32_t size)
     seg_load_pm_at(env, R_SS, ss, rpl, ra);
     env->rip = w[0];
     env->regs[R_ESP] = w[3];
-    uint64_t mask = EFL_DEFINED & ~(uint64_t)(EFL_VM | EFL_IOPL | EFL_IF);
-    mask |= cpl == 0 ? EFL_IOPL : 0;
-    mask |= cpl <= iopl ? EFL_IF : 0;
-    cpu_load_eflags(env, w[2], mask);
+    cpu_load_eflags(env, w[2], int_iret_mask(cpl, iopl));
     if (rpl > cpl) {
         int_null_inner_segs(env, rpl);
     }
