@@ -411,3 +411,40 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
     dst->limit = limit;
     dst->attr = attr;
 }
+
+/* ---- SYSENTER, SYSEXIT ---- */
+
+/* SYSENTER: CS/SS from SYSENTER_CS (64-bit code in IA-32e mode), CPL 0 */
+void helper_sysenter(CpuX86 *env)
+{
+    uint16_t cs = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (!(env->hflags & HF_PE) || !cs) {
+        helper_raise_ra(env, 13, 0, TCG_GETPC());
+    }
+    bool lma = env->efer & EFER_LMA;
+    cpu_seg_set(env, R_CS, cs, 0, 0xffffffff, lma ? SEG_CODE64 : SEG_CODE32);
+    cpu_seg_set(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
+    env->rip = lma ? env->msr.sysenter_eip : (uint32_t)env->msr.sysenter_eip;
+    env->regs[R_ESP] =
+        lma ? env->msr.sysenter_esp : (uint32_t)env->msr.sysenter_esp;
+    env->eflags &= ~(uint32_t)(EFL_VM | EFL_IF | EFL_RF);
+    cpu_update_hflags(env);
+}
+
+/* SYSEXIT (size 8: to 64-bit code) to CPL 3: RIP = rDX, RSP = rCX */
+void helper_sysexit(CpuX86 *env, uint32_t size)
+{
+    uint16_t base = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (!(env->hflags & HF_PE) || cpu_cpl(env) || !base) {
+        helper_raise_ra(env, 13, 0, TCG_GETPC());
+    }
+    uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
+    bool w = size == 8;
+    cpu_seg_set(env, R_CS, (uint16_t)((base + (w ? 32 : 16)) | 3), 0,
+                0xffffffff, (w ? SEG_CODE64 : SEG_CODE32) | dpl3);
+    cpu_seg_set(env, R_SS, (uint16_t)((base + (w ? 40 : 24)) | 3), 0,
+                0xffffffff, SEG_DATA | dpl3);
+    env->rip = w ? env->regs[R_EDX] : (uint32_t)env->regs[R_EDX];
+    env->regs[R_ESP] = w ? env->regs[R_ECX] : (uint32_t)env->regs[R_ECX];
+    cpu_update_hflags(env);
+}

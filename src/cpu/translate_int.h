@@ -150,6 +150,8 @@ void helper_iret(CpuX86 *env, uint32_t size);
 void helper_syscall(CpuX86 *env, uint64_t next);
 void helper_sysret(CpuX86 *env, uint32_t size);
 void helper_swapgs(CpuX86 *env);
+void helper_sysenter(CpuX86 *env);
+void helper_sysexit(CpuX86 *env, uint32_t size);
 void helper_load_sys_seg(CpuX86 *env, uint32_t sel, uint32_t ltr);
 /* memop of a size-byte stack access in the current mode */
 uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size);

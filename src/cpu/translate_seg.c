@@ -33,6 +33,14 @@ static const IrHelper h_sysret = {
     "sysret", (void *)helper_sysret,
     1,        IRH_VOID,
     {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+static const IrHelper h_sysenter = {
+    "sysenter", (void *)helper_sysenter,
+    0,          IRH_VOID,
+    {0},        IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+static const IrHelper h_sysexit = {
+    "sysexit", (void *)helper_sysexit,
+    1,         IRH_VOID,
+    {IR_I32},  IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
 static const IrHelper h_swapgs = {
     "swapgs", (void *)helper_swapgs, 0, IRH_VOID, {0}, IRH_ENV};
 static const IrHelper h_load_sys_seg = {
@@ -224,6 +232,18 @@ bool tr_seg(Dc *dc)
         IrTemp args[] = {ir_const(dc->f, IR_I32, (d->rex & 8) ? 8 : 4)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_sysret, 0, args);
+        far_end(dc);
+        return true;
+    }
+    case XI_SYSENTER:
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_sysenter, 0, NULL);
+        far_end(dc);
+        return true;
+    case XI_SYSEXIT: {
+        IrTemp args[] = {ir_const(dc->f, IR_I32, (d->rex & 8) ? 8 : 4)};
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
+        ir_call(dc->f, &h_sysexit, 0, args);
         far_end(dc);
         return true;
     }

@@ -79,3 +79,42 @@ Test(syscall, the_faults)
         tm_free(&m);
     }
 }
+
+/*
+ * SYSENTER from CPL 3 to SYSENTER_EIP/ESP at CPL 0, and SYSEXIT (REX.W)
+ * back to rDX/rCX with SYSENTER_CS + 32/40 | 3.
+ */
+Test(syscall, sysenter_and_sysexit)
+{
+    /* mov rcx, rsp; lea rdx, [rip + 2]; sysenter; ud2 */
+    static const uint8_t user[] = {0x48, 0x89, 0xe1, 0x48, 0x8d, 0x15, 2,
+                                   0,    0,    0,    0x0f, 0x34, 0x0f, 0x0b};
+    /* mov eax, 11; rex.w sysexit */
+    static const uint8_t kernel[] = {0xb8, 11, 0, 0, 0, 0x48, 0x0f, 0x35};
+    for (size_t b = 0; b < 2; b++) {
+        setup(b);
+        m.env->msr.sysenter_cs = 0x08;
+        m.env->msr.sysenter_eip = HANDLER;
+        m.env->msr.sysenter_esp = TM_KSTACK;
+        uint8_t page[0x1000];
+        memset(page, 0xcc, sizeof(page));
+        memcpy(page, user, sizeof(user));
+        memcpy(page + 0x400, kernel, sizeof(kernel));
+        cr_assert_eq(as_write(m.as, TM_CODE, page, sizeof(page), MEMATTRS_CPU),
+                     MEMTX_OK);
+        uint64_t rsp = m.env->regs[R_ESP];
+        cr_assert_eq(tm_run_cpu(m.env, TM_CODE), 6, "the ud2 after it");
+        cr_assert_eq(m.env->rip, TM_CODE + 12);
+        cr_assert_eq(m.env->regs[R_EAX], 11, "the kernel ran");
+        cr_assert_eq(m.env->regs[R_ESP], rsp);
+        cr_assert_eq(m.env->segs[R_CS].selector, 0x2b);
+        cr_assert_eq(m.env->segs[R_SS].selector, 0x33);
+        cr_assert_eq(cpu_cpl(m.env), 3);
+        static const uint8_t sysexit[] = {0x48, 0x0f, 0x35};
+        cr_assert_eq(tm_run(&m, sysexit, sizeof(sysexit)), 13, "CPL 3");
+        m.env->msr.sysenter_cs = 0;
+        static const uint8_t sysenter[] = {0x0f, 0x34};
+        cr_assert_eq(tm_run(&m, sysenter, sizeof(sysenter)), 13, "no CS");
+        tm_free(&m);
+    }
+}
