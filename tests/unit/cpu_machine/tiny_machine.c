@@ -133,6 +133,35 @@ void tm_free_cpu(CpuX86 *env)
     cpu_x86_free(env);
 }
 
+void tm_code_clear(TinyMachine *m)
+{
+    uint8_t page[0x1000];
+    memset(page, 0xcc, sizeof(page));
+    tm_code_put(m, 0, page, sizeof(page));
+}
+
+void tm_code_put(TinyMachine *m, uint64_t off, const void *code, size_t len)
+{
+    MemTxResult r = as_write(m->as, TM_CODE + off, code, len, MEMATTRS_CPU);
+    ASSERT(r == MEMTX_OK);
+}
+
+int tm_run_until_halt(TinyMachine *m, uint64_t rip)
+{
+    m->env->rip = rip;
+    m->env->halted = false;
+    for (int i = 0; i < 100; i++) {
+        CpuExitReason r = cpu_exec(m->env);
+        if (r == CPU_EXIT_TRIPLE_FAULT) {
+            return -2;
+        }
+        if (r == CPU_EXIT_FRONTEND && m->env->halted) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
 uint64_t tm_rflags(const TinyMachine *m)
 {
     return cpu_compute_eflags(m->env);

@@ -37,6 +37,16 @@ void tm_new(TinyMachine *m, TcgBackendKind backend, unsigned cpl,
 void tm_free(TinyMachine *m);
 /* copy code to TM_CODE, RIP there; run; the vector of the exception */
 int tm_run(TinyMachine *m, const uint8_t *code, size_t len);
+/*
+ * The code page through the address space (blocks of earlier code there
+ * go): tm_code_clear fills it with int3, tm_code_put writes bytes at
+ * TM_CODE + off. tm_run_until_halt runs from rip with cpu_exec until HLT
+ * (0), a triple fault (-2) or 100 exits without either (-1).
+ */
+void tm_code_clear(TinyMachine *m);
+void tm_code_put(TinyMachine *m, uint64_t off, const void *code, size_t len);
+int tm_run_until_halt(TinyMachine *m, uint64_t rip);
+
 /* RFLAGS of the CPU */
 uint64_t tm_rflags(const TinyMachine *m);
 

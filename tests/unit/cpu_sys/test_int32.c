@@ -74,25 +74,12 @@ static void setup(size_t b, unsigned cpl)
 
 static int run(const uint8_t *code, size_t len)
 {
-    uint8_t page[0x1000];
-    memset(page, 0xcc, sizeof(page));
-    memcpy(page, code, len);
-    page[0x800] = 0xf4;
-    page[0x810] = 0xcf; /* iret (32-bit) */
-    cr_assert_eq(as_write(m.as, TM_CODE, page, sizeof(page), MEMATTRS_CPU),
-                 MEMTX_OK);
-    m.env->rip = TM_CODE;
-    m.env->halted = false;
-    for (int i = 0; i < 100; i++) {
-        CpuExitReason r = cpu_exec(m.env);
-        if (r == CPU_EXIT_TRIPLE_FAULT) {
-            return -2;
-        }
-        if (r == CPU_EXIT_FRONTEND && m.env->halted) {
-            return 0;
-        }
-    }
-    return -1;
+    static const uint8_t hlt = 0xf4, iret = 0xcf; /* iret: 32-bit */
+    tm_code_clear(&m);
+    tm_code_put(&m, 0, code, len);
+    tm_code_put(&m, 0x800, &hlt, 1);
+    tm_code_put(&m, 0x810, &iret, 1);
+    return tm_run_until_halt(&m, TM_CODE);
 }
 
 static uint32_t stack(unsigned i)

@@ -37,12 +37,9 @@ Test(syscall, round_trip_through_the_kernel)
                                      0x0f, 0x01, 0xf8, 0x48, 0x0f, 0x07};
     for (size_t b = 0; b < 2; b++) {
         setup(b);
-        uint8_t page[0x1000];
-        memset(page, 0xcc, sizeof(page));
-        memcpy(page, user, sizeof(user));
-        memcpy(page + 0x400, kernel, sizeof(kernel));
-        cr_assert_eq(as_write(m.as, TM_CODE, page, sizeof(page), MEMATTRS_CPU),
-                     MEMTX_OK);
+        tm_code_clear(&m);
+        tm_code_put(&m, 0, user, sizeof(user));
+        tm_code_put(&m, 0x400, kernel, sizeof(kernel));
         m.env->eflags |= EFL_IF;
         cpu_update_hflags(m.env);
         cr_assert_eq(tm_run_cpu(m.env, TM_CODE), 6, "the ud2 after it");
@@ -96,12 +93,9 @@ Test(syscall, sysenter_and_sysexit)
         m.env->msr.sysenter_cs = 0x08;
         m.env->msr.sysenter_eip = HANDLER;
         m.env->msr.sysenter_esp = TM_KSTACK;
-        uint8_t page[0x1000];
-        memset(page, 0xcc, sizeof(page));
-        memcpy(page, user, sizeof(user));
-        memcpy(page + 0x400, kernel, sizeof(kernel));
-        cr_assert_eq(as_write(m.as, TM_CODE, page, sizeof(page), MEMATTRS_CPU),
-                     MEMTX_OK);
+        tm_code_clear(&m);
+        tm_code_put(&m, 0, user, sizeof(user));
+        tm_code_put(&m, 0x400, kernel, sizeof(kernel));
         uint64_t rsp = m.env->regs[R_ESP];
         cr_assert_eq(tm_run_cpu(m.env, TM_CODE), 6, "the ud2 after it");
         cr_assert_eq(m.env->rip, TM_CODE + 12);
