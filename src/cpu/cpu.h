@@ -292,6 +292,27 @@ static inline unsigned cpu_cpl(const CpuX86 *env)
     return env->hflags & HF_CPL_MASK;
 }
 
+/* MMU index of implicit supervisor accesses (GDT, LDT, IDT, TSS) */
+static inline unsigned cpu_mmu_index_sys(const CpuX86 *env)
+{
+    return MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+}
+
+/* canonical for the current paging width: 48 bits, or 57 under CR4.LA57 */
+static inline bool cpu_canonical(const CpuX86 *env, uint64_t a)
+{
+    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
+    return (uint64_t)((int64_t)(a << sh) >> sh) == a;
+}
+
+/* around a device access: the machine lock, when the CPU has one */
+static inline void cpu_dev_lock(CpuX86 *env, bool lock)
+{
+    if (env->dev_lock) {
+        env->dev_lock(env->dev_lock_opaque, lock);
+    }
+}
+
 /*
  * The base that makes a code address linear: CS.base, but 0 in 64-bit
  * mode, where it is ignored (SDM 3.4.4). The one rule for the TB key, the

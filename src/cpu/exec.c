@@ -377,9 +377,12 @@ static CpuWorkQueue *cpu_work_new(void)
 static void cpu_work_run(CpuX86 *env)
 {
     CpuWorkQueue *q = env->work;
+    if (!__atomic_load_n(&q->head, __ATOMIC_ACQUIRE)) {
+        return; /* the common case: no lock taken */
+    }
     pthread_mutex_lock(&q->lock);
     CpuWork *w = q->head;
-    q->head = NULL;
+    __atomic_store_n(&q->head, NULL, __ATOMIC_RELAXED);
     q->tail = &q->head;
     pthread_mutex_unlock(&q->lock);
     while (w) {
@@ -414,7 +417,7 @@ void cpu_run_on(CpuX86 *env, CpuWorkFn *fn, void *data)
     CpuWork *w = xzalloc(sizeof(*w));
     w->fn = fn;
     w->data = data;
-    *q->tail = w;
+    __atomic_store_n(q->tail, w, __ATOMIC_RELEASE); /* seen by cpu_work_run */
     q->tail = &w->next;
     pthread_mutex_unlock(&q->lock);
     cpu_event_raise(env, CPU_EV_WORK);
@@ -425,6 +428,9 @@ void cpu_run_on(CpuX86 *env, CpuWorkFn *fn, void *data)
 static void cpu_work_claim(CpuX86 *env)
 {
     CpuWorkQueue *q = env->work;
+    if (q->owned && pthread_equal(q->owner, pthread_self())) {
+        return; /* one thread runs a vCPU at a time: only it writes owner */
+    }
     pthread_mutex_lock(&q->lock);
     q->owner = pthread_self();
     q->owned = true;

@@ -134,8 +134,7 @@ static uint64_t helper_idt_gate(CpuX86 *env, uint32_t n, uintptr_t ra)
     if ((uint64_t)n * esz + esz - 1 > env->idt.limit) {
         return 0;
     }
-    unsigned mmu =
-        MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    unsigned mmu = cpu_mmu_index_sys(env);
     return tlb_ld_slow(env, env->idt.base + (uint64_t)n * esz,
                        IR_MO_64 | IR_MO_MMU(mmu), ra);
 }

@@ -16,26 +16,15 @@
 
 #define GATE_P BIT(47)
 
-static unsigned int_mmu(const CpuX86 *env)
-{
-    return MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
-}
-
 static uint64_t int_ld(CpuX86 *env, uint64_t a, unsigned mo)
 {
-    return tlb_ld_slow(env, a, mo | IR_MO_MMU(int_mmu(env)), 0);
+    return tlb_ld_slow(env, a, mo | IR_MO_MMU(cpu_mmu_index_sys(env)), 0);
 }
 
 static void int_st(CpuX86 *env, uint64_t a, uint64_t v, unsigned mo,
                    unsigned mmu)
 {
     tlb_st_slow(env, a, v, mo | IR_MO_MMU(mmu), 0);
-}
-
-static bool int_canonical(const CpuX86 *env, uint64_t a)
-{
-    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
-    return (uint64_t)((int64_t)(a << sh) >> sh) == a;
 }
 
 static NORETURN void int_fault(CpuX86 *env, unsigned vector, uint32_t err)
@@ -151,7 +140,7 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     sp &= ~0xfull;
     unsigned mmu = (ncpl == 3 ? MMU_IDX_USER : MMU_IDX_KERNEL) +
                    ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
-    if (!int_canonical(env, target)) {
+    if (!cpu_canonical(env, target)) {
         int_fault(env, 13, ext);
     }
     for (int i = n - 1; i >= 0; i--) { /* SS first, RIP (or the code) last */
@@ -231,8 +220,7 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
         ss32 = env->segs[R_SS].attr & SEG_AR_DB;
         sp = esp;
     }
-    unsigned mmu =
-        MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    unsigned mmu = cpu_mmu_index_sys(env);
     uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
     for (int i = n - 1; i >= 0; i--) {
         sp = (sp & ~m) | ((sp - sz) & m);
@@ -427,7 +415,7 @@ void helper_iret(CpuX86 *env, uint32_t size)
     if (rpl < cpl || !(cs & 0xfffc)) {
         helper_raise_ra(env, 13, cs & 0xfffc, ra);
     }
-    if (!int_canonical(env, w[0])) {
+    if (!cpu_canonical(env, w[0])) {
         helper_raise_ra(env, 13, 0, ra);
     }
     uint64_t old_flags = cpu_compute_eflags(env);

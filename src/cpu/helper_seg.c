@@ -25,12 +25,6 @@ static unsigned desc_dpl(uint64_t d)
     return (d >> 45) & 3;
 }
 
-/* implicit supervisor accesses to descriptor tables */
-static unsigned seg_mmu(const CpuX86 *env)
-{
-    return MMU_IDX_KERNEL + ((env->hflags & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
-}
-
 /* the descriptor of sel (GDT or LDT); false if beyond the table's limit */
 static bool seg_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
                       uintptr_t ra)
@@ -51,7 +45,8 @@ static bool seg_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
         return false;
     }
     *addr = base + index;
-    *desc = tlb_ld_slow(env, *addr, IR_MO_64 | IR_MO_MMU(seg_mmu(env)), ra);
+    *desc = tlb_ld_slow(env, *addr,
+                        IR_MO_64 | IR_MO_MMU(cpu_mmu_index_sys(env)), ra);
     return true;
 }
 
@@ -62,7 +57,7 @@ static void seg_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
     if (!(*desc & DESC_A)) {
         *desc |= DESC_A;
         tlb_st_slow(env, addr + 5, (*desc >> 40) & 0xff,
-                    IR_MO_8 | IR_MO_MMU(seg_mmu(env)), ra);
+                    IR_MO_8 | IR_MO_MMU(cpu_mmu_index_sys(env)), ra);
     }
 }
 
@@ -236,11 +231,6 @@ static uint64_t seg_sp_lin(const CpuX86 *env, uint64_t sp)
                                    : (env->segs[R_SS].base + a) & 0xffffffffu;
 }
 
-static unsigned seg_data_mmu(const CpuX86 *env)
-{
-    return cpu_mmu_index(env);
-}
-
 uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size)
 {
     return (size == 8   ? IR_MO_64
@@ -258,7 +248,7 @@ void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
     uint64_t sp = env->regs[R_ESP];
     uint64_t sp1 = sp - size, sp2 = sp - 2 * size;
     /* both pushes translate (and may fault) before anything changes */
-    unsigned idx = seg_data_mmu(env);
+    unsigned idx = cpu_mmu_index(env);
     (void)tlb_probe(env, seg_sp_lin(env, sp1), WALK_WRITE, idx, ra);
     (void)tlb_probe(env, seg_sp_lin(env, sp2), WALK_WRITE, idx, ra);
     uint16_t old_cs = env->segs[R_CS].selector;
@@ -326,8 +316,7 @@ void helper_sysret(CpuX86 *env, uint32_t size)
         helper_raise_ra(env, 13, 0, ra);
     }
     uint64_t rip = size == 8 ? env->regs[R_ECX] : (uint32_t)env->regs[R_ECX];
-    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
-    if ((uint64_t)((int64_t)(rip << sh) >> sh) != rip) {
+    if (!cpu_canonical(env, rip)) {
         helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0 */
     }
     uint16_t base = MSR_STAR_SYSRET_CS(env->msr.star);
@@ -393,8 +382,8 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
         if ((sel & ~7u) + 15 > env->gdt.limit) {
             seg_fault(env, 13, sel, ra);
         }
-        uint64_t hi =
-            tlb_ld_slow(env, addr + 8, IR_MO_64 | IR_MO_MMU(seg_mmu(env)), ra);
+        uint64_t hi = tlb_ld_slow(
+            env, addr + 8, IR_MO_64 | IR_MO_MMU(cpu_mmu_index_sys(env)), ra);
         if ((hi >> 40) & 0x1f) {
             seg_fault(env, 13, sel, ra); /* type field of the high half */
         }
@@ -403,7 +392,7 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
     if (ltr) { /* busy */
         desc |= 2ull << 40;
         tlb_st_slow(env, addr + 5, (desc >> 40) & 0xff,
-                    IR_MO_8 | IR_MO_MMU(seg_mmu(env)), ra);
+                    IR_MO_8 | IR_MO_MMU(cpu_mmu_index_sys(env)), ra);
         attr |= 2;
     }
     dst->selector = sel;

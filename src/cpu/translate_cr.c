@@ -63,13 +63,6 @@ static NORETURN void cr_gp(CpuX86 *env, uintptr_t ra)
     tcg_exit_to_dispatcher(ra);
 }
 
-/* canonical for the current paging width (57 bits under CR4.LA57) */
-static bool cr_canonical(const CpuX86 *env, uint64_t a)
-{
-    unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
-    return (uint64_t)((int64_t)(a << sh) >> sh) == a;
-}
-
 /* ---- control registers ---- */
 
 static void cr_write0(CpuX86 *env, uint64_t v, uintptr_t ra)
@@ -286,7 +279,7 @@ static void helper_wrmsr(CpuX86 *env)
     bool canon;
     uint64_t *slot = cr_msr_slot(env, msr, &canon);
     if (slot) {
-        if ((canon && !cr_canonical(env, v)) ||
+        if ((canon && !cpu_canonical(env, v)) ||
             (msr == MSR_PAT && !cr_pat_ok(v))) {
             cr_gp(env, ra);
         }
@@ -296,7 +289,7 @@ static void helper_wrmsr(CpuX86 *env)
     } else if (msr == MSR_TSC) {
         env->msr.tsc = v;
     } else if (msr == MSR_FS_BASE || msr == MSR_GS_BASE) {
-        if (!cr_canonical(env, v)) {
+        if (!cpu_canonical(env, v)) {
             cr_gp(env, ra);
         }
         env->segs[msr == MSR_FS_BASE ? R_FS : R_GS].base = v;
@@ -312,7 +305,7 @@ static void helper_wrmsr(CpuX86 *env)
 static void helper_load_dtr(CpuX86 *env, uint32_t which, uint64_t base,
                             uint64_t limit)
 {
-    if ((env->hflags & HF_CS64) && !cr_canonical(env, base)) {
+    if ((env->hflags & HF_CS64) && !cpu_canonical(env, base)) {
         cr_gp(env, TCG_GETPC());
     }
     DtReg *r = which ? &env->idt : &env->gdt;
@@ -323,7 +316,7 @@ static void helper_load_dtr(CpuX86 *env, uint32_t which, uint64_t base,
 /* INVLPG: a non-canonical address invalidates nothing (no fault) */
 static void helper_invlpg(CpuX86 *env, uint64_t lin)
 {
-    if (!(env->hflags & HF_LMA) || cr_canonical(env, lin)) {
+    if (!(env->hflags & HF_LMA) || cpu_canonical(env, lin)) {
         tlb_flush_page(env, lin);
     }
 }
@@ -337,7 +330,7 @@ static void helper_invpcid(CpuX86 *env, uint64_t type, uint64_t lo,
     bool pcide = env->cr[4] & CR4_PCIDE;
     if (type > 3 || (lo >> 12) ||
         ((type == 0 || type == 1) && pcid && !pcide) ||
-        (type == 0 && !cr_canonical(env, addr))) {
+        (type == 0 && !cpu_canonical(env, addr))) {
         cr_gp(env, ra);
     }
     switch (type) {
@@ -369,7 +362,7 @@ static void io_check(CpuX86 *env, uint32_t port, uint32_t size, uintptr_t ra)
         return;
     }
     const SegCache *tr = &env->tr;
-    unsigned mmu = MMU_IDX_KERNEL + ((hf & HF_VMX_GUEST) ? MMU_IDX_NESTED : 0);
+    unsigned mmu = cpu_mmu_index_sys(env);
     if ((tr->attr & SEG_AR_UNUSABLE) || tr->limit < 0x67) {
         cr_gp(env, ra);
     }
@@ -386,22 +379,15 @@ static void io_check(CpuX86 *env, uint32_t port, uint32_t size, uintptr_t ra)
     }
 }
 
-static void io_lock(CpuX86 *env, bool lock)
-{
-    if (env->dev_lock) {
-        env->dev_lock(env->dev_lock_opaque, lock);
-    }
-}
-
 static uint64_t helper_in(CpuX86 *env, uint32_t port, uint32_t size)
 {
     io_check(env, port, size, TCG_GETPC());
     if (!env->io_as) {
         return MASK(8 * size);
     }
-    io_lock(env, true);
+    cpu_dev_lock(env, true);
     uint64_t v = as_ld(env->io_as, port, size, MEMATTRS_CPU, NULL);
-    io_lock(env, false);
+    cpu_dev_lock(env, false);
     return v & MASK(8 * size);
 }
 
@@ -409,9 +395,9 @@ static void helper_out(CpuX86 *env, uint32_t port, uint64_t v, uint32_t size)
 {
     io_check(env, port, size, TCG_GETPC());
     if (env->io_as) {
-        io_lock(env, true);
+        cpu_dev_lock(env, true);
         (void)as_st(env->io_as, port, v & MASK(8 * size), size, MEMATTRS_CPU);
-        io_lock(env, false);
+        cpu_dev_lock(env, false);
     }
 }
 

@@ -112,15 +112,6 @@ Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
     return v;
 }
 
-static SegCache vcpu_seg(const BootSegment *s)
-{
-    SegCache c = {.base = s->base,
-                  .limit = s->limit,
-                  .selector = s->selector,
-                  .attr = s->attr};
-    return c;
-}
-
 void vcpu_apply_boot(Vcpu *v, const BootInfo *bi)
 {
     CpuX86 *env = v->env;
@@ -132,12 +123,9 @@ void vcpu_apply_boot(Vcpu *v, const BootInfo *bi)
         }
     }
     env->rip = bi->rip;
-    SegCache cs = vcpu_seg(&bi->cs), ds = vcpu_seg(&bi->ds);
-    cpu_seg_set(env, R_CS, cs.selector, cs.base, cs.limit, cs.attr);
     for (int s = 0; s < CPU_NB_SEGS; s++) {
-        if (s != R_CS) {
-            cpu_seg_set(env, s, ds.selector, ds.base, ds.limit, ds.attr);
-        }
+        const BootSegment *b = s == R_CS ? &bi->cs : &bi->ds;
+        cpu_seg_set(env, s, b->selector, b->base, b->limit, b->attr);
     }
     env->gdt.base = bi->gdt_base;
     env->gdt.limit = bi->gdt_limit;

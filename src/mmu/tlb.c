@@ -213,6 +213,25 @@ static void tlb_log_fill(TlbTable *t, uint32_t slot)
     }
 }
 
+/*
+ * The slots that may be live: the fill log's, or every slot once the log
+ * overflowed. for k < tlb_live_count(t): slot tlb_live_slot(t, k).
+ */
+static bool tlb_log_overflowed(const TlbTable *t)
+{
+    return t->nfilled > t->nentries / TLB_LOG_DIV;
+}
+
+static uint32_t tlb_live_count(const TlbTable *t)
+{
+    return tlb_log_overflowed(t) ? t->nentries : t->nfilled;
+}
+
+static uint32_t tlb_live_slot(const TlbTable *t, uint32_t k)
+{
+    return tlb_log_overflowed(t) ? k : t->filled[k];
+}
+
 static bool tlb_slot_live(const TlbTable *t, uint32_t slot)
 {
     return tlb_entry_page(&t->entries[slot]) != TLB_INVALID_TAG;
@@ -225,8 +244,8 @@ static bool tlb_slot_live(const TlbTable *t, uint32_t slot)
 static uint32_t tlb_clear_main(TlbTable *t, bool keep_global)
 {
     uint32_t cap = t->nentries / TLB_LOG_DIV, used = 0, kept = 0;
-    bool scan = t->nfilled > cap;
-    uint32_t n = scan ? t->nentries : t->nfilled;
+    uint32_t n = tlb_live_count(t);
+    bool scan = tlb_log_overflowed(t); /* the kept slots overwrite the log */
     for (uint32_t k = 0; k < n; k++) {
         uint32_t slot = scan ? k : t->filled[k];
         if (!tlb_slot_live(t, slot)) {
@@ -491,9 +510,7 @@ static void tlb_check_canonical(CpuX86 *env, uint64_t vaddr, bool stack,
     if (!(env->efer & EFER_LMA)) {
         return;
     }
-    unsigned bits = (env->cr[4] & CR4_LA57) ? 57 : 48;
-    int64_t ext = (int64_t)(vaddr << (64 - bits)) >> (64 - bits);
-    if ((uint64_t)ext == vaddr) {
+    if (cpu_canonical(env, vaddr)) {
         return;
     }
     env->tlb.stats.faults++;
@@ -807,14 +824,6 @@ static TlbHit tlb_translate(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
 
 /* ---- the slow paths ---- */
 
-/* device accesses run under the machine lock (cpu.h dev_lock) */
-static void tlb_dev_lock(CpuX86 *env, bool lock)
-{
-    if (env->dev_lock) {
-        env->dev_lock(env->dev_lock_opaque, lock);
-    }
-}
-
 static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
 {
     uint64_t v = 0;
@@ -823,7 +832,7 @@ static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
         return v;
     }
     env->tlb.stats.mmio++;
-    tlb_dev_lock(env, true);
+    cpu_dev_lock(env, true);
     if (IS_POW2(size)) {
         v = as_ld(env->as, h->phys, size, MEMATTRS_CPU, NULL) & MASK(size * 8);
     } else {
@@ -832,7 +841,7 @@ static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
             v |= (b & 0xff) << (8 * i);
         }
     }
-    tlb_dev_lock(env, false);
+    cpu_dev_lock(env, false);
     return v;
 }
 
@@ -858,7 +867,7 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
     /* through the address space, which marks the dirty bitmaps */
     env->tlb.stats.mmio++;
     env->tlb.stats.dirty_marks += h->notdirty;
-    tlb_dev_lock(env, true);
+    cpu_dev_lock(env, true);
     if (IS_POW2(size)) {
         (void)as_st(env->as, h->phys, val, size, MEMATTRS_CPU);
     } else {
@@ -867,7 +876,7 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
                         MEMATTRS_CPU);
         }
     }
-    tlb_dev_lock(env, false);
+    cpu_dev_lock(env, false);
     tlb_st_dirtied(h);
 }
 
@@ -1002,9 +1011,10 @@ static void tlb_tag_code(CpuX86 *env, uint64_t phys_page, bool on)
         TlbCtx *x = tlb_ctx_live(env, c);
         for (unsigned i = 0; x && i < MMU_IDX_COUNT; i++) {
             TlbTable *t = &x->t[i];
-            for (uint32_t k = 0; k < t->nentries; k++) {
-                if (tlb_phys_page(t->phys[k]) == phys_page) {
-                    tlb_tag_code_entry(&t->entries[k], on);
+            for (uint32_t k = 0, n = tlb_live_count(t); k < n; k++) {
+                uint32_t slot = tlb_live_slot(t, k);
+                if (tlb_phys_page(t->phys[slot]) == phys_page) {
+                    tlb_tag_code_entry(&t->entries[slot], on);
                 }
             }
             for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
@@ -1023,9 +1033,10 @@ void tlb_reset_dirty(CpuX86 *env, const uint8_t *host, uint64_t len)
         TlbCtx *x = tlb_ctx_live(env, c);
         for (unsigned i = 0; x && i < MMU_IDX_COUNT; i++) {
             TlbTable *t = &x->t[i];
-            for (uint32_t k = 0; k < t->nentries + TLB_VICTIM_SIZE; k++) {
-                TlbEntry *e = k < t->nentries ? &t->entries[k]
-                                              : &t->victim[k - t->nentries];
+            uint32_t n = tlb_live_count(t);
+            for (uint32_t k = 0; k < n + TLB_VICTIM_SIZE; k++) {
+                TlbEntry *e = k < n ? &t->entries[tlb_live_slot(t, k)]
+                                    : &t->victim[k - n];
                 uint64_t w = e->addr_write;
                 if (w == TLB_INVALID_TAG || (w & TLB_MMIO)) {
                     continue;

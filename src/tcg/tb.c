@@ -179,28 +179,15 @@ bool tcg_tb_at_covers(TcgCtx *s, uintptr_t retaddr, uint64_t phys, uint64_t len)
     return false;
 }
 
-static bool tb_page_empty(TcgCtx *s, uint64_t page)
-{
-    for (uintptr_t e = s->pages[tb_page_hash(page)]; e;) {
-        Tb *tb = (Tb *)(e & ~(uintptr_t)1);
-        int n = (int)(e & 1);
-        if (tb_page(tb, n) == page) {
-            return false;
-        }
-        e = tb->page_next[n];
-    }
-    return true;
-}
-
 static void tb_page_add(TcgCtx *s, Tb *tb, int n)
 {
     uint64_t page = tb_page(tb, n);
     if (s->cfg.code_added) {
-        uint64_t lo, hi;
+        /* every TB covers at least one chunk: no mask, no TB there yet */
+        uint64_t lo, hi, old = tcg_page_code_mask(s, page);
         tb_range_on_page(tb, n, &lo, &hi);
-        s->cfg.code_added(s->cfg.opaque, page,
-                          tcg_page_code_mask(s, page) | tb_chunks(lo, hi),
-                          tb_page_empty(s, page));
+        s->cfg.code_added(s->cfg.opaque, page, old | tb_chunks(lo, hi),
+                          old == 0);
     }
     uintptr_t *head = &s->pages[tb_page_hash(page)];
     tb->page_next[n] = *head;
