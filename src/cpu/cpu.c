@@ -158,6 +158,61 @@ static uint32_t cpu_hflags_seg(const CpuX86 *env, uint32_t hf)
     return hf;
 }
 
+/*
+ * The offset ranges of one segment (SDM vol. 3A 5.3, 5.4): real and V86
+ * mode check only the limit (any type in the cache: unreal mode); in
+ * protected mode an unusable segment has no range, a code segment is
+ * never writable and readable only if its type says so, and expand-down
+ * data lies above the limit, up to 0xffff or 4 GiB-1 by the B flag.
+ */
+static SegRange cpu_seg_range(const SegCache *s, uint32_t hf)
+{
+    SegRange r = {0, s->limit, 0, s->limit};
+    if (!(hf & HF_PE) || (hf & HF_VM)) {
+        return r;
+    }
+    uint32_t type = s->attr & SEG_AR_TYPE;
+    if ((s->attr & SEG_AR_UNUSABLE) || !(s->attr & SEG_AR_S)) {
+        return (SegRange){1, 0, 1, 0};
+    }
+    if (type & 0x8u) { /* code: bit 1 readable */
+        r.wlo = 1, r.whi = 0;
+        if (!(type & 0x2u)) {
+            r.rlo = 1, r.rhi = 0;
+        }
+        return r;
+    }
+    if (type & 0x4u) { /* expand-down data */
+        uint32_t top = (s->attr & SEG_AR_DB) ? 0xffffffffu : 0xffffu;
+        r = (SegRange){s->limit + 1, top, s->limit + 1, top};
+        if (s->limit >= top) {
+            r = (SegRange){1, 0, 1, 0};
+        }
+    }
+    if (!(type & 0x2u)) { /* read-only data */
+        r.wlo = 1, r.whi = 0;
+    }
+    return r;
+}
+
+/* the segment ranges, and which segments need checks (HF_SEGCHK) */
+static uint32_t cpu_hflags_segchk(CpuX86 *env, uint32_t hf)
+{
+    for (int i = 0; i < CPU_NB_SEGS; i++) {
+        SegRange r = cpu_seg_range(&env->segs[i], hf);
+        env->seg_range[i] = r;
+        bool flat = r.rlo == 0 && r.rhi == 0xffffffffu && r.wlo == 0 &&
+                    r.whi == 0xffffffffu;
+        if (i == R_CS) {
+            flat = env->segs[i].limit == 0xffffffffu;
+        }
+        if (!flat && !(hf & HF_CS64)) {
+            hf |= HF_SEGCHK(i);
+        }
+    }
+    return hf;
+}
+
 static unsigned cpu_compute_cpl(const CpuX86 *env, uint32_t hf)
 {
     if (!(hf & HF_PE)) {
@@ -181,6 +236,7 @@ void cpu_update_hflags(CpuX86 *env)
     hf |= (fl & EFL_AC) ? HF_AC : 0;
     hf |= ((fl & EFL_IOPL) >> EFL_IOPL_SHIFT) << HF_IOPL_SHIFT;
     hf = cpu_hflags_seg(env, hf);
+    hf = cpu_hflags_segchk(env, hf);
     hf |= cpu_compute_cpl(env, hf);
     env->hflags = hf;
     cpu_event_mask_sync(env);
@@ -197,9 +253,7 @@ void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
     s->base = base;
     s->limit = limit;
     s->attr = attr;
-    if (seg == R_CS || seg == R_SS || seg == R_DS || seg == R_ES) {
-        cpu_update_hflags(env);
-    }
+    cpu_update_hflags(env); /* every segment: its range and HF_SEGCHK bit */
 }
 
 void cpu_seg_load_real(CpuX86 *env, int seg, uint16_t selector)

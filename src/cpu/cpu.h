@@ -121,6 +121,16 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define HF_FSGSBASE BIT(23)
 #define HF_OSXSAVE BIT(24)
 #define HF_LA57 BIT(25) /* CR4.LA57: 57-bit canonical addresses */
+/*
+ * Segment checks (16/32-bit code only): bit 26 + seg is set when accesses
+ * through that segment register need limit/type checks, i.e. its read or
+ * write range (SegRange) is not all of 0..4 GiB-1; for CS it means CS.limit
+ * is below 4 GiB-1, so instruction fetches are checked. Flat segments cost
+ * nothing (the translator emits no check).
+ */
+#define HF_SEGCHK_SHIFT 26
+#define HF_SEGCHK(seg) (1u << (HF_SEGCHK_SHIFT + (seg)))
+#define HF_SEGCHK_ALL (0x3fu << HF_SEGCHK_SHIFT)
 
 /* segment access rights, VMX layout: descriptor bits 40-47 and 52-55 */
 #define SEG_AR_TYPE 0x000fu
@@ -139,6 +149,17 @@ typedef struct SegCache {
     uint16_t selector;
     uint16_t pad[3];
 } SegCache;
+
+/*
+ * The offsets an access through a segment may touch, as decided by its
+ * cache: reads need rlo <= first and last <= rhi, writes the same with
+ * wlo/whi (expand-down data: limit+1 .. 0xffff or 4 GiB-1; an unusable or
+ * non-writable segment has an empty range, lo 1 > hi 0). Derived from the
+ * segment caches by cpu_update_hflags, read by generated code.
+ */
+typedef struct SegRange {
+    uint32_t rlo, rhi, wlo, whi;
+} SegRange;
 
 typedef struct DtReg {
     uint64_t base;
@@ -187,6 +208,7 @@ typedef struct CpuX86 {
     uint64_t a20_mask; /* ANDed into every physical address */
 
     /* ---- system state ---- */
+    SegRange seg_range[CPU_NB_SEGS]; /* from segs (cpu_update_hflags) */
     DtReg gdt, idt;
     SegCache ldt, tr;
     uint64_t cr[9]; /* CR0, CR2, CR3, CR4, CR8 used */
