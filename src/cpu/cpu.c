@@ -64,6 +64,10 @@ static void cpu_reset_msrs(CpuX86 *env)
 
 void cpu_x86_reset(CpuX86 *env)
 {
+    if (log_enabled(LOG_CPU_RESET)) { /* the state before, as QEMU does */
+        fprintf(log_file(), "CPU Reset (CPU %u)\n", env->cpu_index);
+        cpu_dump_state(env, log_file());
+    }
     memset(env->regs, 0, sizeof(env->regs));
     env->regs[R_EDX] = env->cpuid_signature;
     env->rip = 0xfff0;
@@ -385,4 +389,32 @@ void cpu_dump_state(const CpuX86 *env, FILE *f)
         f, "CCS=%016" PRIx64 " CCD=%016" PRIx64 " CC2=%016" PRIx64 " CCO=%s\n",
         env->cc_src, env->cc_dst, env->cc_src2, cc_op_name((CcOp)env->cc_op));
     fprintf(f, "EFER=%016" PRIx64 " CR8=%" PRIx64 "\n", env->efer, env->cr[8]);
+}
+
+/*
+ * `-d int`, in QEMU's layout so that existing scripts read it: in
+ * protected mode, one line per exception or interrupt (a running count,
+ * vector, error code, i=1 for INT n, CPL, CS:RIP, the linear pc, SS:RSP,
+ * CR2 for #PF and RAX otherwise), then the register dump.
+ */
+void cpu_log_int(const CpuX86 *env, unsigned vector, uint32_t error, bool soft)
+{
+    static unsigned count;
+    if (!log_enabled(LOG_INT) || !(env->cr[0] & CR0_PE)) {
+        return;
+    }
+    FILE *f = log_file();
+    fprintf(f,
+            "%6u: v=%02x e=%04x i=%d cpl=%u IP=%04x:%016" PRIx64
+            " pc=%016" PRIx64 " SP=%04x:%016" PRIx64,
+            __atomic_fetch_add(&count, 1, __ATOMIC_RELAXED), vector, error,
+            soft, cpu_cpl(env), env->segs[R_CS].selector, env->rip,
+            env->segs[R_CS].base + env->rip, env->segs[R_SS].selector,
+            env->regs[R_ESP]);
+    if (vector == 14) {
+        fprintf(f, " CR2=%016" PRIx64 "\n", env->exception_cr2);
+    } else {
+        fprintf(f, " env->regs[R_EAX]=%016" PRIx64 "\n", env->regs[R_EAX]);
+    }
+    cpu_dump_state(env, f);
 }

@@ -217,6 +217,7 @@ typedef struct CpuX86 {
     CpuMsrs msr;
     uint64_t pdpte[4];        /* PAE PDPTEs loaded at MOV CR3 */
     uint32_t cpuid_signature; /* CPUID.1:EAX; EDX at reset */
+    uint32_t cpu_index;       /* the vCPU's number (the machine sets it) */
     bool halted;
 
     /* pending exception: vector (-1: none), error code, CR2 for #PF */
@@ -347,5 +348,8 @@ static inline uint64_t cpu_code_base(const CpuX86 *env)
 
 /* `-d cpu`: registers in QEMU's layout */
 void cpu_dump_state(const CpuX86 *env, FILE *f);
+/* `-d int`: an exception or interrupt about to be delivered (QEMU's
+   layout; soft: INT n) */
+void cpu_log_int(const CpuX86 *env, unsigned vector, uint32_t error, bool soft);
 
 #endif

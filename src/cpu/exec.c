@@ -653,6 +653,7 @@ bool cpu_interrupt(CpuX86 *env, int vector)
     env->has_error_code = false;
     env->exception_soft = false;
     env->halted = false;
+    TRACE(LOG_INT, "Servicing hardware INT=0x%02x\n", vector);
     return cpu_deliver(env, env->tcg_cpu);
 }
 

@@ -254,8 +254,7 @@ static void int_deliver(void *arg)
     if (v == 14) {
         env->cr[2] = env->exception_cr2;
     }
-    TRACE(LOG_INT, "int: vector 0x%02x err 0x%x cpl %u rip 0x%llx\n", v, err,
-          cpu_cpl(env), (unsigned long long)env->rip);
+    cpu_log_int(env, v, err, env->exception_soft);
     env->exception_soft = false;
     if (!(env->hflags & HF_PE)) {
         int_real(env, v);
@@ -282,6 +281,7 @@ bool cpu_deliver(CpuX86 *env, TcgCpu *cpu)
             return true;
         }
         int nv = env->exception_index; /* faulted while delivering v */
+        TRACE(LOG_INT, "check_exception old: 0x%x new 0x%x\n", v, nv);
         if (v == 8) {
             return false; /* a fault delivering #DF: triple fault */
         }
