@@ -90,12 +90,23 @@ void cpu_x86_reset(CpuX86 *env)
     cpu_reset_msrs(env);
     env->a20_mask = ~0ull;
     env->halted = false;
+    env->wait_sipi = false;
+    env->nmi_blocked = false;
     env->exception_index = -1;
     env->error_code = 0;
     env->has_error_code = false;
     env->exception_cr2 = 0;
     cpu_update_hflags(env);
     tlb_flush(env);
+}
+
+void cpu_x86_init(CpuX86 *env)
+{
+    CpuMsrs msr = env->msr;
+    uint64_t cache = env->cr[0] & (CR0_CD | CR0_NW);
+    cpu_x86_reset(env);
+    env->msr = msr;
+    env->cr[0] = (env->cr[0] & ~(CR0_CD | CR0_NW)) | cache;
 }
 
 /* ---- RFLAGS ---- */

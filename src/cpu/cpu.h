@@ -219,6 +219,11 @@ typedef struct CpuX86 {
     uint32_t cpuid_signature; /* CPUID.1:EAX; EDX at reset */
     uint32_t cpu_index;       /* the vCPU's number (the machine sets it) */
     bool halted;
+    /* ---- NMI, INIT, SIPI (cpu/exec.c cpu_service_events) ---- */
+    bool bsp;         /* the bootstrap processor: INIT restarts it */
+    bool wait_sipi;   /* the wait-for-SIPI activity state */
+    bool nmi_blocked; /* from NMI delivery until the next IRET */
+    uint8_t sipi_vector;
 
     /* pending exception: vector (-1: none), error code, CR2 for #PF */
     int32_t exception_index;
@@ -278,6 +283,9 @@ CpuX86 *cpu_x86_new(AddrSpace *as);
 void cpu_x86_free(CpuX86 *env);
 /* power-on/RESET state (SDM vol. 3A table 9-1); flushes the TLB */
 void cpu_x86_reset(CpuX86 *env);
+/* the INIT state: RESET's, but the MSRs, CR0.CD/NW and the x87/SSE state
+   are kept (SDM vol. 3A table 9-1, INIT column) */
+void cpu_x86_init(CpuX86 *env);
 
 /* RFLAGS from the lazy state, and back (only bits in mask change) */
 uint64_t cpu_compute_eflags(const CpuX86 *env);

@@ -381,6 +381,7 @@ static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
 void helper_iret(CpuX86 *env, uint32_t size)
 {
     uintptr_t ra = TCG_GETPC();
+    env->nmi_blocked = false; /* any IRET ends NMI blocking (SDM 6.7.1) */
     unsigned mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     bool real = !(env->hflags & HF_PE);
