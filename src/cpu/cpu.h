@@ -86,6 +86,8 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define CR4_OSXSAVE BIT(18)
 #define CR4_SMEP BIT(20)
 #define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
+#define CR4_PKS BIT(24)
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
@@ -122,15 +124,20 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define HF_OSXSAVE BIT(24)
 #define HF_LA57 BIT(25) /* CR4.LA57: 57-bit canonical addresses */
 /*
- * Segment checks (16/32-bit code only): bit 26 + seg is set when accesses
- * through that segment register need limit/type checks, i.e. its read or
- * write range (SegRange) is not all of 0..4 GiB-1; for CS it means CS.limit
- * is below 4 GiB-1, so instruction fetches are checked. Flat segments cost
- * nothing (the translator emits no check).
+ * Segment checks (16/32-bit code only): set when accesses through a
+ * segment register of the group need limit/type checks, i.e. its read or
+ * write range (SegRange) is not all of 0..4 GiB-1: DS, ES or SS; FS or GS;
+ * and for CS, a limit below 4 GiB-1, so instruction fetches are checked.
+ * Flat segments cost nothing (the translator emits no check).
  */
-#define HF_SEGCHK_SHIFT 26
-#define HF_SEGCHK(seg) (1u << (HF_SEGCHK_SHIFT + (seg)))
-#define HF_SEGCHK_ALL (0x3fu << HF_SEGCHK_SHIFT)
+#define HF_SEGCHK_DATA BIT(26)
+#define HF_SEGCHK_FSGS BIT(27)
+#define HF_SEGCHK_CS BIT(28)
+#define HF_SEGCHK(seg)                                                         \
+    ((seg) == R_CS                    ? HF_SEGCHK_CS                           \
+     : (seg) == R_FS || (seg) == R_GS ? HF_SEGCHK_FSGS                         \
+                                      : HF_SEGCHK_DATA)
+#define HF_SEGCHK_ALL (HF_SEGCHK_DATA | HF_SEGCHK_FSGS | HF_SEGCHK_CS)
 
 /* segment access rights, VMX layout: descriptor bits 40-47 and 52-55 */
 #define SEG_AR_TYPE 0x000fu
@@ -177,6 +184,7 @@ typedef struct CpuMsrs {
     uint64_t pat;
     uint64_t apic_base;
     uint64_t misc_enable;
+    uint64_t pkrs; /* IA32_PKRS: supervisor protection keys */
 } CpuMsrs;
 
 /* pending events (env->pending; cpu/exec.h raises and clears them) */
@@ -224,6 +232,7 @@ typedef struct CpuX86 {
     bool wait_sipi;   /* the wait-for-SIPI activity state */
     bool nmi_blocked; /* from NMI delivery until the next IRET */
     uint8_t sipi_vector;
+    uint32_t pkru; /* protection keys for user pages (RDPKRU/WRPKRU) */
 
     /* pending exception: vector (-1: none), error code, CR2 for #PF */
     int32_t exception_index;

@@ -187,6 +187,8 @@ void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
 bool tr_sys_cr(Dc *dc);
 /* MOV Sreg, LSS/LFS/LGS, far JMP/CALL/RET (translate_seg.c) */
 bool tr_seg(Dc *dc);
+/* STAC CLAC RDPKRU WRPKRU (translate_prot.c) */
+bool tr_prot(Dc *dc);
 /* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
 bool tr_sys_ctl(Dc *dc);
 
