@@ -408,3 +408,92 @@ Test(debug, hostile_values_do_not_hurt)
         cr_assert_eq(m.env->dr[6], 0xffff0ff0);
     }
 }
+
+Test(debug, rmw_and_page_crossing_stores_hit_write_watchpoints)
+{
+    static const uint8_t add[] = {SET_DRS, 0x01, 0x37, /* add [rdi], esi */
+                                  INC_RCX, INT3};
+    static const uint8_t ladd[] = {SET_DRS, 0xf0, 0x01, 0x37, /* lock add */
+                                   INC_RCX, INT3};
+    static const uint8_t st8[] = {SET_DRS, 0x48, 0x89, 0x37, /* mov [rdi],rsi */
+                                  INC_RCX, INT3};
+    FOR_BACKENDS(0)
+    {
+        memset(m.mem + TM_DATA, 0, 0x2000);
+        m.env->regs[R_EDI] = TM_DATA;
+        m.env->regs[R_ESI] = 5;
+        cr_assert_eq(run(add, sizeof(add), TM_DATA, 0, dr7_bp(0, 1, 3)), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + SET_DRS_LEN + 2);
+        cr_assert_eq(m.mem[TM_DATA], 5, "added once");
+        cr_assert_eq(run(ladd, sizeof(ladd), TM_DATA, 0, dr7_bp(0, 1, 3)), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + SET_DRS_LEN + 3);
+        cr_assert_eq(m.mem[TM_DATA], 10, "added once more");
+        cr_assert_eq(m.env->dr[6], 0xffff0ff1);
+        /* 8 bytes at 0xffc: the watchpoint is on the second page */
+        m.env->regs[R_EDI] = TM_DATA + 0xffc;
+        m.env->regs[R_ECX] = 0;
+        cr_assert_eq(
+            run(st8, sizeof(st8), 0, TM_DATA + 0x1002, dr7_bp(1, 1, 0)), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + SET_DRS_LEN + 3);
+        cr_assert_eq(m.env->regs[R_ECX], 0);
+        cr_assert_eq(m.env->dr[6], 0xffff0ff2);
+        cr_assert_eq(m.mem[TM_DATA + 0xffc], 5);
+    }
+}
+
+/* 32-bit protected mode, CS base 0x1000: breakpoints are linear, MOV DR
+ * moves 32 bits */
+Test(debug, protected_mode_uses_linear_addresses_and_32_bit_moves)
+{
+    static const uint8_t code[] = {SET_DRS, 0x0f, 0x21, 0xc6, /* mov esi,dr0 */
+                                   0x41,                      /* inc ecx */
+                                   0x41,    INT3};
+    FOR_BACKENDS(0)
+    {
+        CpuX86 *env = m.env;
+        uint32_t d = SEG_AR_P | SEG_AR_S | 0x3u | SEG_AR_DB | SEG_AR_G;
+        env->efer = 0;
+        env->cr[4] = 0;
+        env->cr[0] = CR0_PE | CR0_ET;
+        for (int s = 0; s < CPU_NB_SEGS; s++) {
+            cpu_seg_set(env, s, 0x10, 0, 0xffffffff, d);
+        }
+        cpu_seg_set(env, R_CS, 0x08, 0x1000, 0xffffffff,
+                    SEG_AR_P | SEG_AR_S | 0xbu | SEG_AR_DB | SEG_AR_G);
+        cpu_update_hflags(env);
+        tlb_flush(env);
+        tm_code_clear(&m);
+        tm_code_put(&m, 0, code, sizeof(code));
+        uint64_t bp = TM_CODE + SET_DRS_LEN + 4; /* linear: the second inc */
+        env->regs[R_EAX] = 0xdead000000000000ull | bp;
+        env->regs[R_EDX] = dr7_bp(0, 0, 0);
+        env->regs[R_ESI] = ~0ull;
+        cr_assert_eq(tm_run_cpu(env, TM_CODE - 0x1000), 1);
+        cr_assert_eq(env->rip, bp - 0x1000, "EIP of the breakpoint");
+        cr_assert_eq(env->dr[0], bp, "the low 32 bits, zero-extended");
+        cr_assert_eq(env->regs[R_ESI], bp);
+        cr_assert_eq(env->regs[R_ECX], 1);
+        cr_assert_eq(env->dr[6], 0xffff0ff1);
+    }
+}
+
+/* what the task switch calls when the new TSS has T set */
+static void task_trap(void *env)
+{
+    cpu_debug_task_trap(env);
+}
+
+Test(debug, icebp_leaves_dr6_and_the_task_trap_sets_bt)
+{
+    static const uint8_t code[] = {0xf1, INT3}; /* int1 */
+    FOR_BACKENDS(0)
+    {
+        cr_assert_eq(tm_run(&m, code, sizeof(code)), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + 1, "a trap");
+        cr_assert_eq(m.env->dr[6], 0xffff0ff0);
+        cr_assert_eq(tcg_call(m.env->tcg_cpu, task_trap, m.env),
+                     TCG_EXEC_EXCEPTION);
+        cr_assert_eq(m.env->exception_index, 1);
+        cr_assert_eq(m.env->dr[6], 0xffff0ff0 | DR6_BT);
+    }
+}
