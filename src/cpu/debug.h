@@ -32,7 +32,8 @@ void cpu_debug_reset(CpuX86 *env);
 /*
  * The run loop, for an exception about to be delivered (or returned): a
  * pending replay is dropped, and a fault-class exception (with `deliver`
- * on) gets RF set so that the image pushed holds RF = 1 (SDM 18.3.1.1).
+ * on) gets RF set so that the image pushed holds RF = 1 (SDM 18.3.1.1);
+ * a TB flush MOV DR asked for is done.
  */
 void cpu_debug_exception(CpuX86 *env);
 /* an external event is delivered: a pending replay is dropped */

@@ -266,6 +266,10 @@ void helper_set_dr(CpuX86 *env, uint32_t n, uint64_t v, uint64_t next)
     dbg_update(env);
     if (env->dbg.flush) {
         env->rip = next;
+        if (env->hflags & HF_TF) { /* the single-step trap, as tr_exit's */
+            env->dr[6] |= DR6_BS;
+            helper_raise_trap(env, 1);
+        }
         env->exception_index = -1; /* not an exception: cpu_exec goes on */
         tcg_exit_to_dispatcher(0);
     }
@@ -350,6 +354,7 @@ void cpu_debug_exception(CpuX86 *env)
     int v = env->exception_index;
     bool fault = dbg_fault_class(v) || (v == 1 && env->dbg.fault);
     cpu_debug_event(env);
+    cpu_debug_sync(env);
     env->dbg.fault = false;
     if (env->deliver && fault && !env->exception_soft) {
         env->eflags |= EFL_RF; /* the image pushed; delivery clears it */

@@ -497,3 +497,24 @@ Test(debug, icebp_leaves_dr6_and_the_task_trap_sets_bt)
         cr_assert_eq(m.env->dr[6], 0xffff0ff0 | DR6_BT);
     }
 }
+
+/* under TF, the MOV DR7 that flushes the TBs still traps (BS) after it */
+Test(debug, single_step_over_a_mov_dr7_that_sets_a_breakpoint)
+{
+    static const uint8_t code[] = {0x0f, 0x23, 0xfa, /* mov dr7, rdx */
+                                   INC_RCX, INT3};
+    FOR_BACKENDS(0)
+    {
+        m.env->dr[0] = TM_CODE + 3;
+        m.env->regs[R_EDX] = dr7_bp(0, 0, 0);
+        cpu_load_eflags(m.env, EFL_TF, EFL_TF);
+        cr_assert_eq(tm_run(&m, code, sizeof(code)), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + 3, "a trap after the mov");
+        cr_assert_eq(m.env->dr[6], 0xffff0ff0 | DR6_BS);
+        m.env->dr[6] = 0xffff0ff0;
+        cr_assert_eq(resume(), 1);
+        cr_assert_eq(m.env->rip, TM_CODE + 3, "the breakpoint's fault");
+        cr_assert_eq(m.env->dr[6], 0xffff0ff1);
+        cr_assert_eq(m.env->regs[R_ECX], 0);
+    }
+}
