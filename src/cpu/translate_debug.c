@@ -70,8 +70,8 @@ static uint32_t tr_debug_bits(const Dc *dc, uint64_t pc)
     const CpuDebug *d = &dc->env->dbg;
     uint64_t lin = dc->cs_base + pc;
     uint32_t bits = 0;
-    if (!(dc->hflags & HF_LMA)) {
-        lin &= 0xffffffffu;
+    if (!(dc->hflags & HF_CS64)) {
+        lin &= 0xffffffffu; /* 32-bit linear addresses outside 64-bit code */
     }
     for (unsigned n = 0; n < 4; n++) {
         if ((d->ibp_mask & (1u << n)) && d->ibp_addr[n] == lin) {
