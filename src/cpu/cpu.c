@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/debug.h"
 #include "cpu/exec.h"
 #include "util/log.h"
 
@@ -86,6 +87,7 @@ void cpu_x86_reset(CpuX86 *env)
     memset(env->dr, 0, sizeof(env->dr));
     env->dr[6] = 0xffff0ff0;
     env->dr[7] = 0x400;
+    cpu_debug_reset(env);
     memset(env->pdpte, 0, sizeof(env->pdpte));
     cpu_reset_msrs(env);
     env->a20_mask = ~0ull;
@@ -248,6 +250,9 @@ void cpu_update_hflags(CpuX86 *env)
         hf |= HF_VM;
     }
     hf |= (fl & EFL_TF) ? HF_TF : 0;
+    hf |= (fl & EFL_RF) ? HF_RF : 0;
+    hf |= env->dbg.ibp_mask ? HF_IBP : 0;
+    hf |= env->dbg.replay ? HF_DBW : 0;
     hf |= (fl & EFL_AC) ? HF_AC : 0;
     hf |= ((fl & EFL_IOPL) >> EFL_IOPL_SHIFT) << HF_IOPL_SHIFT;
     hf = cpu_hflags_seg(env, hf);

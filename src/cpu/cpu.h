@@ -138,6 +138,10 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
      : (seg) == R_FS || (seg) == R_GS ? HF_SEGCHK_FSGS                         \
                                       : HF_SEGCHK_DATA)
 #define HF_SEGCHK_ALL (HF_SEGCHK_DATA | HF_SEGCHK_FSGS | HF_SEGCHK_CS)
+/* debug registers (cpu/helper_debug.c); high bits, away from the rest */
+#define HF_IBP BIT(29) /* DR7 enables an instruction breakpoint */
+#define HF_RF BIT(30)  /* RFLAGS.RF: one insn, its breakpoint ignored */
+#define HF_DBW BIT(31) /* replay of one insn that hit a data/I-O breakpoint */
 
 /* segment access rights, VMX layout: descriptor bits 40-47 and 52-55 */
 #define SEG_AR_TYPE 0x000fu
@@ -199,6 +203,19 @@ enum {
     CPU_EV_ALL = (1u << 7) - 1,
 };
 
+/* debug-register state besides DR0-7 (cpu/helper_debug.c) */
+typedef struct CpuDebug {
+    uint64_t watch_addr[4]; /* the TLB watchpoint inserted for DRn */
+    uint64_t watch_len[4];
+    unsigned watch_flags[4]; /* TLB_WATCH_*; 0: none inserted */
+    uint64_t ibp_addr[4];    /* execute breakpoints translated code holds */
+    uint32_t ibp_mask;       /* bit n: DRn is an enabled execute breakpoint */
+    uint32_t hits;           /* DR6.B0-3 hit by the insn being replayed */
+    bool replay;             /* HF_DBW: that insn runs again, alone */
+    bool fault;              /* the pending #DB is a fault (DR7.GD) */
+    bool flush;              /* execute breakpoints changed: flush the TBs */
+} CpuDebug;
+
 typedef struct CpuX86 {
     /* ---- hot: generated code (offsets pinned below) ---- */
     uint64_t regs[16];
@@ -241,6 +258,9 @@ typedef struct CpuX86 {
     bool exception_soft; /* INT n: gate DPL checked, no EXT bit */
     bool deliver;        /* system mode: exceptions go through the IVT/IDT */
     uint64_t exception_cr2;
+
+    /* ---- debug registers: breakpoints, watchpoints (helper_debug.c) ---- */
+    CpuDebug dbg;
 
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as;    /* system memory as this CPU sees it */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/debug.h"
 #include "cpu/disas.h"
 #include "cpu/translate.h"
 #include "mmu/tlb.h"
@@ -657,6 +658,7 @@ bool cpu_interrupt(CpuX86 *env, int vector)
     env->exception_soft = false;
     env->halted = false;
     TRACE(LOG_INT, "Servicing hardware INT=0x%02x\n", vector);
+    cpu_debug_event(env);
     return cpu_deliver(env, env->tcg_cpu);
 }
 
@@ -710,8 +712,10 @@ static CpuExitReason cpu_exec_loop(CpuX86 *env)
                 exec_atomic_end(env);
             }
             if (env->exception_index < 0) {
-                continue; /* a restarted self-modifying store */
+                cpu_debug_sync(env); /* after MOV DR: flush if needed */
+                continue; /* a restarted store, a breakpoint replay */
             }
+            cpu_debug_exception(env); /* RF in the image of a fault */
             if (env->deliver) {
                 if (!cpu_deliver(env, env->tcg_cpu)) {
                     return CPU_EXIT_TRIPLE_FAULT;

@@ -200,7 +200,8 @@ static void tr_insn(Dc *dc)
     }
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
-        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_prot(dc)) {
+        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_prot(dc) ||
+        tr_debug(dc)) {
         return;
     }
     tr_unimp(dc);
@@ -237,6 +238,9 @@ static void tr_decode_block(Dc *dc, TcgTbDesc *desc, TrBlock *b, uint32_t max)
     for (b->n = 0; b->n < max;) {
         uint32_t i = b->n;
         dc->pc = pc;
+        if (i > 0 && tr_debug_bp_at(dc, pc)) {
+            break; /* an execute breakpoint starts its own block */
+        }
         if (!tr_decode(dc, &b->insn[i], desc, i == 0, &b->res[i])) {
             break;
         }
@@ -369,6 +373,9 @@ static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
         /* past the block-entry check: an IRQ is taken after this insn */
         ir_call(dc->f, &h_end_inhibit, 0, NULL);
     }
+    if (tr_debug_insn(dc, i)) {
+        return; /* an execute breakpoint: #DB before decode faults */
+    }
     if (!b->ok[i]) {
         tr_exception(dc, b->res[i] == X86_DEC_GP ? 13 : 6);
         return;
@@ -398,6 +405,7 @@ static void fe_translate(void *opaque, IrFunc *f, TcgTbDesc *desc)
     if ((env->hflags & HF_TF) || (desc->key.flags & HF_INHIBIT_IRQ)) {
         max = 1; /* single-step; or the instruction in an IRQ shadow */
     }
+    max = tr_debug_max_insns(desc->key.flags, max);
     tr_decode_block(&dc, desc, &b, max);
     tr_flags_liveness(b.insn, b.ok, b.n, b.live);
     uint8_t *check =

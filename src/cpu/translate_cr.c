@@ -12,6 +12,7 @@
  * privilege check (CPL 0) is done at translation time for every XA_PRIV
  * instruction (translate.c).
  */
+#include "cpu/debug.h"
 #include "cpu/translate_int.h"
 
 #include "util/log.h"
@@ -382,6 +383,7 @@ static void io_check(CpuX86 *env, uint32_t port, uint32_t size, uintptr_t ra)
 static uint64_t helper_in(CpuX86 *env, uint32_t port, uint32_t size)
 {
     io_check(env, port, size, TCG_GETPC());
+    cpu_debug_io(env, port, size, TCG_GETPC());
     if (!env->io_as) {
         return MASK(8 * size);
     }
@@ -394,6 +396,7 @@ static uint64_t helper_in(CpuX86 *env, uint32_t port, uint32_t size)
 static void helper_out(CpuX86 *env, uint32_t port, uint64_t v, uint32_t size)
 {
     io_check(env, port, size, TCG_GETPC());
+    cpu_debug_io(env, port, size, TCG_GETPC());
     if (env->io_as) {
         cpu_dev_lock(env, true);
         (void)as_st(env->io_as, port, v & MASK(8 * size), size, MEMATTRS_CPU);

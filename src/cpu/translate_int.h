@@ -192,6 +192,26 @@ bool tr_prot(Dc *dc);
 /* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
 bool tr_sys_ctl(Dc *dc);
 
+/* ---- debug registers (translate_debug.c, helper_debug.c) ---- */
+/* MOV DRn; false: not it */
+bool tr_debug(Dc *dc);
+/* the block's instruction limit: one under HF_RF and HF_DBW */
+uint32_t tr_debug_max_insns(uint32_t flags, uint32_t max);
+/* an enabled execute breakpoint at pc? (the block ends before it) */
+bool tr_debug_bp_at(const Dc *dc, uint64_t pc);
+/* at the start of insn i: clear RF (HF_RF), or raise an execute
+ * breakpoint's #DB; true: the instruction is not translated */
+bool tr_debug_insn(Dc *dc, uint32_t i);
+/* HF_DBW: the end-of-instruction #DB check, then exit with why */
+bool tr_debug_end(Dc *dc, IrExit why);
+/* a REP instruction's jump back to itself (RF stays set under HF_RF) */
+void tr_debug_rep_loop(Dc *dc);
+uint64_t helper_get_dr(CpuX86 *env, uint32_t n);
+void helper_set_dr(CpuX86 *env, uint32_t n, uint64_t v, uint64_t next);
+void helper_debug_bp(CpuX86 *env, uint32_t bits);
+void helper_debug_rf(CpuX86 *env, uint32_t set);
+void helper_debug_end(CpuX86 *env, uint32_t tf);
+
 /* ---- lazy flags (translate_flags.c) ---- */
 /* a SUB/CMP producer (dst = a - b): consumers compare a and b directly */
 void tr_set_cc_sub(Dc *dc, CcOp op, IrTemp dst, IrTemp a, IrTemp b);

@@ -476,8 +476,11 @@ static const IrHelper h_single_step = {
  * sets TF is not trapped (its block was translated without TF); one that
  * clears it is.
  */
-static bool tr_single_step(Dc *dc)
+static bool tr_single_step(Dc *dc, IrExit why)
 {
+    if (tr_debug_end(dc, why)) {
+        return true; /* a data breakpoint's replay: its #DB (and BS) */
+    }
     if (!(dc->env->hflags & HF_TF)) {
         return false;
     }
@@ -490,7 +493,7 @@ static bool tr_single_step(Dc *dc)
 /* leave for the dispatcher; RIP is already set */
 void tr_exit(Dc *dc, IrExit why)
 {
-    if (!tr_single_step(dc)) {
+    if (!tr_single_step(dc, why)) {
         ir_exit_tb(dc->f, why);
         dc->ended = true;
     }
@@ -519,9 +522,9 @@ void tr_goto(Dc *dc, uint64_t target, unsigned slot)
         tr_exception(dc, 13); /* #GP(0) at the branch (SDM JMP, Jcc) */
         return;
     }
-    if (dc->env->hflags & HF_TF) {
+    if ((dc->env->hflags & HF_TF) || (dc->hflags & HF_DBW)) {
         ir_movi(dc->f, IR_I64, x86_g.rip, target);
-        tr_single_step(dc);
+        tr_single_step(dc, IR_EXIT_LOOKUP);
         return;
     }
     if (!tr_chainable(dc, target)) {
@@ -539,7 +542,7 @@ void tr_goto(Dc *dc, uint64_t target, unsigned slot)
 void tr_jump_ind(Dc *dc, IrTemp target)
 {
     ir_mov(dc->f, IR_I64, x86_g.rip, target);
-    if (tr_single_step(dc)) {
+    if (tr_single_step(dc, IR_EXIT_LOOKUP)) {
         return;
     }
     ir_goto_ptr(dc->f, x86_g.rip);

@@ -111,7 +111,8 @@ static void str_rep(Dc *dc, unsigned id, unsigned size)
     bool cmp = id == XI_CMPS || id == XI_SCAS;
     bool repe = !(dc->d->pfx & XP_REPNE);
     uint32_t done = ir_label_new(f);
-    bool tf = dc->env->hflags & HF_TF;
+    /* single-step or a data breakpoint's replay: one iteration */
+    bool tf = (dc->env->hflags & HF_TF) || (dc->hflags & HF_DBW);
     /* the bulk helper checks no segment limits: those blocks go per
        iteration */
     unsigned sseg = dc->d->seg == XSEG_NONE ? XSEG_DS : dc->d->seg;
@@ -135,6 +136,7 @@ static void str_rep(Dc *dc, unsigned id, unsigned size)
             ir_brcond(f, IR_I64, repe ? IR_NE : IR_EQ, r, zero, done);
         }
     }
+    tr_debug_rep_loop(dc);
     tr_goto(dc, dc->pc, 0);
     ir_set_label(f, done);
     tr_goto(dc, dc->next_pc, 1);

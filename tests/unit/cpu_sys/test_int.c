@@ -96,7 +96,7 @@ Test(int, ud_pushes_the_frame_on_an_aligned_stack)
         cr_assert_eq(m.env->regs[R_ESP], (rsp & ~0xfull) - 40);
         cr_assert_eq(stack(0), TM_CODE, "RIP of the ud2");
         cr_assert_eq(stack(1), 0x08);
-        cr_assert_eq(stack(2), fl);
+        cr_assert_eq(stack(2), fl | EFL_RF, "a fault pushes RF = 1");
         cr_assert_eq(stack(3), rsp);
         tm_free(&m);
     }
