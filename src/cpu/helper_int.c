@@ -231,10 +231,10 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
                                         t32 ? IR_MO_32 : IR_MO_16);
         uint16_t ss =
             (uint16_t)int_ld(env, env->tr.base + off + (t32 ? 4 : 2), IR_MO_16);
-        if (!(ss & 0xfffc)) {
-            int_fault(env, 10, ext);
-        }
-        seg_load_pm_at(env, R_SS, ss, ncpl, 0);
+        uint64_t ssd, ssaddr;
+        seg_inner_ss(env, ss, ncpl, ext, &ssd, &ssaddr, 0);
+        seg_desc_set_accessed(env, ssaddr, &ssd, 0);
+        cpu_seg_load_desc(env, R_SS, ss, ssd);
         ss_base = env->segs[R_SS].base;
         ss32 = env->segs[R_SS].attr & SEG_AR_DB;
         sp = esp;

@@ -58,6 +58,8 @@ static unsigned desc_dpl(uint64_t d)
 static NORETURN void seg_fault(CpuX86 *env, unsigned vector, uint16_t sel,
                                uintptr_t ra)
 {
+    log_guest_error("seg", "vector %u, error 0x%x (selector checks)", vector,
+                    sel & 0xfffc);
     helper_raise_ra(env, vector, sel & 0xfffc, ra);
 }
 
@@ -332,22 +334,24 @@ static void seg_tss_stack(CpuX86 *env, unsigned n, uint16_t *ss, uint64_t *sp,
 }
 
 /* the checks of the inner stack segment nss for level n (#TS, #SS) */
-static void seg_inner_ss(CpuX86 *env, uint16_t nss, unsigned n, uint64_t *ssd,
-                         uint64_t *ssaddr, uintptr_t ra)
+void seg_inner_ss(CpuX86 *env, uint16_t nss, unsigned n, uint32_t ext,
+                  uint64_t *ssd, uint64_t *ssaddr, uintptr_t ra)
 {
+    uint32_t err = (nss & 0xfffc) | ext;
     if (!(nss & 0xfffc)) {
-        seg_fault(env, 10, 0, ra);
+        helper_raise_ra(env, 10, ext, ra);
     }
     if (!seg_desc_fetch(env, nss, ssd, ssaddr, ra)) {
-        seg_fault(env, 10, nss, ra);
+        helper_raise_ra(env, 10, err, ra);
     }
     uint64_t d = *ssd;
     if ((nss & 3u) != n || desc_dpl(d) != n || !(d & DESC_S) ||
         (d & DESC_CODE) || !(d & DESC_RW)) {
-        seg_fault(env, 10, nss, ra);
+        log_guest_error("seg", "inner stack 0x%x for level %u: #TS", nss, n);
+        helper_raise_ra(env, 10, err, ra);
     }
     if (!(d & DESC_P)) {
-        seg_fault(env, 12, nss, ra);
+        helper_raise_ra(env, 12, err, ra);
     }
 }
 
@@ -367,7 +371,7 @@ static void seg_call_inner(CpuX86 *env, SegGate *g, unsigned n, uint64_t next,
     uint64_t ss_base = 0;
     uint32_t ss_limit = 0, ss_attr = 0;
     if (!lma) {
-        seg_inner_ss(env, nss, n, &ssd, &ssaddr, ra);
+        seg_inner_ss(env, nss, n, 0, &ssd, &ssaddr, ra);
         cpu_seg_decode(ssd, &ss_base, &ss_limit, &ss_attr);
     }
     uint64_t words[36];

@@ -50,6 +50,8 @@ enum {
 static NORETURN void task_fault(CpuX86 *env, unsigned vector, uint16_t sel,
                                 uint32_t ext, uintptr_t ra)
 {
+    log_guest_error("task", "task switch: vector %u, error 0x%x", vector,
+                    (sel & 0xfffc) | ext);
     helper_raise_ra(env, vector, (sel & 0xfffc) | ext, ra);
 }
 

@@ -34,6 +34,9 @@ bool seg_desc_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
 /* set the accessed bit of the descriptor at addr (in memory and *desc) */
 void seg_desc_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
                            uintptr_t ra);
+/* the inner stack segment nss of level n: #TS(nss|ext), #SS(nss|ext) */
+void seg_inner_ss(CpuX86 *env, uint16_t nss, unsigned n, uint32_t ext,
+                  uint64_t *ssd, uint64_t *ssaddr, uintptr_t ra);
 /* null DS ES FS GS whose DPL is below cpl (a return to an outer level) */
 void int_null_inner_segs(CpuX86 *env, unsigned cpl);
 

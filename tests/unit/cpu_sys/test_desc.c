@@ -19,9 +19,9 @@ static void desc_setup(size_t b)
     pm_gdt(&m, 0x30, 0x00cf9e000000ffffull); /* conforming code, DPL 0 */
     pm_gdt(&m, 0x38, 0x00cff8000000ffffull); /* execute-only code, DPL 3 */
     pm_gdt(&m, 0x40, 0x00cff0000000ffffull); /* read-only data, DPL 3 */
-    pm_gdt(&m, 0x48, pm_seg(0, 0xff, 0xe2, false)); /* LDT, DPL 3 */
-    pm_gdt(&m, 0x50, pm_gate(0xc, 0x08, 0, 3, 0));  /* call gate, DPL 3 */
-    pm_gdt(&m, 0x58, pm_gate(0xe, 0x08, 0, 3, 0));  /* interrupt gate */
+    pm_gdt(&m, 0x48, pm_seg(0, 0xff, 0xe2, false));      /* LDT, DPL 3 */
+    pm_gdt(&m, 0x50, pm_gate(0xc, 0x08, 0, 3, 0));       /* call gate, DPL 3 */
+    pm_gdt(&m, 0x58, pm_gate(0xe, 0x08, 0, 3, 0));       /* interrupt gate */
     pm_gdt(&m, 0x60, pm_seg(0x1000, 0x67, 0xe9, false)); /* TSS, DPL 3 */
     m.env->gdt.limit = 0x67;
 }

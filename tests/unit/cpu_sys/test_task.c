@@ -235,3 +235,50 @@ Test(task, ia32e_mode_has_no_task_switches)
         tm_free(&m);
     }
 }
+
+Test(task, switch_into_a_v86_task)
+{
+    static const uint8_t code[] = {0xea, 0, 0, 0, 0, 0x30, 0};
+    for (size_t b = 0; b < 2; b++) {
+        pm32_setup(&m, b, 0);
+        task_b();
+        pm_st32(&m, PM_TSS2 + 0x20, 0xa00);
+        pm_st32(&m, PM_TSS2 + 0x24, EFL_VM | 0x2);
+        static const uint16_t segs[] = {0x2000, 0x1000, 0x7000,
+                                        0x4000, 0x5000, 0x6000};
+        for (int i = 0; i < 6; i++) {
+            pm_st16(&m, PM_TSS2 + 0x48 + 4 * i, segs[i]);
+        }
+        cr_assert_eq(pm32_raw(&m, code, sizeof(code)), 3);
+        CpuX86 *env = m.env;
+        cr_assert(env->hflags & HF_VM);
+        cr_assert_eq(cpu_cpl(env), 3);
+        cr_assert_eq(env->rip, 0xa01);
+        cr_assert_eq(env->segs[R_CS].base, 0x10000);
+        cr_assert_eq(env->segs[R_DS].base, 0x40000);
+        cr_assert_eq(env->segs[R_GS].base, 0x60000);
+        cr_assert_eq(env->segs[R_SS].limit, 0xffff);
+        tm_free(&m);
+    }
+}
+
+/* a bad SS0 while delivering #UD from CPL 3: #TS(SS0 | EXT), taken here
+ * through a task gate so that it can be seen */
+Test(task, bad_ss0_in_delivery_is_ts_with_ext)
+{
+    static const uint8_t ud2[] = {0x0f, 0x0b};
+    static const uint8_t hlt = 0xf4;
+    for (size_t b = 0; b < 2; b++) {
+        pm32_setup(&m, b, 3);
+        task_b();
+        pm_st32(&m, PM_TSS + 8, 0x20); /* SS0: DPL 3 data */
+        pm_idt(&m, 10, pm_gate(0x5, 0x30, 0, 0, 0));
+        pm32_code(&m, ud2, sizeof(ud2));
+        tm_code_put(&m, H_TASK - TM_CODE, &hlt, 1);
+        cr_assert_eq(pm32_run(&m, NULL, 0), 0);
+        cr_assert_eq(m.env->tr.selector, 0x30);
+        cr_assert_eq(pm_ld32(&m, TASK_ESP - 4), 0x21, "#TS(0x20 | EXT)");
+        cr_assert_eq(pm_ld32(&m, PM_TSS + 0x20), TM_CODE, "at the ud2");
+        tm_free(&m);
+    }
+}

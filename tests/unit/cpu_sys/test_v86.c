@@ -38,11 +38,11 @@ static void v86_prepare(size_t b, uint32_t eflags, const uint8_t *v86,
 Test(v86, iret_enters_v86_and_int_returns_to_cpl0)
 {
     static const uint8_t v86[] = {
-        0xc6, 0x06, 0,    0,    0x5a, /* mov byte [0], 0x5a: DS 0x4000 */
-        0xb8, 0x34, 0x12,             /* mov ax, 0x1234 */
-        0xcd, 0x80,                   /* int 0x80 */
-        0xbb, 0x77, 0,                /* mov bx, 0x77 */
-        0xf4,                         /* hlt: #GP(0) */
+        0xc6, 0x06, 0,    0, 0x5a, /* mov byte [0], 0x5a: DS 0x4000 */
+        0xb8, 0x34, 0x12,          /* mov ax, 0x1234 */
+        0xcd, 0x80,                /* int 0x80 */
+        0xbb, 0x77, 0,             /* mov bx, 0x77 */
+        0xf4,                      /* hlt: #GP(0) */
     };
     static const uint8_t hlt_iret[] = {0xf4, 0xcf};
     for (size_t b = 0; b < 2; b++) {
@@ -77,7 +77,8 @@ Test(v86, iret_enters_v86_and_int_returns_to_cpl0)
         cr_assert_eq(env->rip, PM_H_HLT + 1);
         cr_assert_eq(pm_stack(&m, 0), 0, "#GP(0)");
         cr_assert_eq(pm_stack(&m, 1), V86_IP + 13, "at the HLT");
-        cr_assert_eq(pm_stack(&m, 7), 0x4000, "DS again (after the error code)");
+        cr_assert_eq(pm_stack(&m, 7), 0x4000,
+                     "DS again (after the error code)");
         tm_free(&m);
     }
 }
@@ -89,16 +90,16 @@ Test(v86, iopl_sensitive_instructions_gp_below_iopl3)
         size_t len;
         int vector;
     } cases[] = {
-        {{0xfa}, 1, 13},             /* cli */
-        {{0xfb}, 1, 13},             /* sti */
-        {{0x9c}, 1, 13},             /* pushf */
-        {{0x9d}, 1, 13},             /* popf */
-        {{0xcd, 0x21}, 2, 13},       /* int 0x21 */
-        {{0xcf}, 1, 13},             /* iret */
-        {{0x66, 0x9c}, 2, 13},       /* pushfd */
-        {{0xcc}, 1, 3},              /* int3: not IOPL-sensitive */
-        {{0xe4, 0x60}, 2, 13},       /* in al, 0x60: no I/O bitmap */
-        {{0x8c, 0xc8}, 2, 3},        /* mov ax, cs (then int3) */
+        {{0xfa}, 1, 13},       /* cli */
+        {{0xfb}, 1, 13},       /* sti */
+        {{0x9c}, 1, 13},       /* pushf */
+        {{0x9d}, 1, 13},       /* popf */
+        {{0xcd, 0x21}, 2, 13}, /* int 0x21 */
+        {{0xcf}, 1, 13},       /* iret */
+        {{0x66, 0x9c}, 2, 13}, /* pushfd */
+        {{0xcc}, 1, 3},        /* int3: not IOPL-sensitive */
+        {{0xe4, 0x60}, 2, 13}, /* in al, 0x60: no I/O bitmap */
+        {{0x8c, 0xc8}, 2, 3},  /* mov ax, cs (then int3) */
     };
     for (size_t b = 0; b < 2; b++) {
         for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
