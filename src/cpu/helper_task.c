@@ -339,6 +339,8 @@ void task_far(CpuX86 *env, uint16_t sel, uint64_t desc, uint64_t addr,
     if (DESC_TYPE(desc) == 5) { /* a task gate: its TSS's DPL is not checked */
         tss = (uint16_t)(desc >> 16);
         desc = task_gate_tss(env, tss, 0, ra);
+    } else if (sel & 4) {
+        task_fault(env, 13, sel, 0, ra); /* TSS descriptors live in the GDT */
     }
     bool trap = task_switch(env, tss, desc, call ? TASK_CALL : TASK_JMP,
                             (uint32_t)next, 0, ra);
