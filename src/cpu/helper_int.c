@@ -160,6 +160,26 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     }
 }
 
+/* SS := SSn from the 32- or 16-bit TSS (checked: #TS, #SS); ESPn */
+static uint32_t int_inner_stack(CpuX86 *env, unsigned n, uint32_t ext)
+{
+    bool t32 = env->tr.attr & 8; /* 32-bit TSS, else 16-bit */
+    uint32_t off = t32 ? 4 + 8 * n : 2 + 4 * n;
+    if ((env->tr.attr & SEG_AR_UNUSABLE) ||
+        off + (t32 ? 5 : 3) > env->tr.limit) {
+        int_fault(env, 10, (env->tr.selector & 0xfffc) | ext);
+    }
+    uint32_t esp =
+        (uint32_t)int_ld(env, env->tr.base + off, t32 ? IR_MO_32 : IR_MO_16);
+    uint16_t ss =
+        (uint16_t)int_ld(env, env->tr.base + off + (t32 ? 4 : 2), IR_MO_16);
+    uint64_t ssd, ssaddr;
+    seg_inner_ss(env, ss, n, ext, &ssd, &ssaddr, 0);
+    seg_desc_set_accessed(env, ssaddr, &ssd, 0);
+    cpu_seg_load_desc(env, R_SS, ss, ssd);
+    return esp;
+}
+
 /*
  * 32-bit protected mode: 8-byte gates (32-bit or 16-bit interrupt/trap),
  * the inner stack SS:ESP from the TSS on a privilege change, the frame at
@@ -221,23 +241,9 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
             frame[n++] = env->segs[R_FS].selector;
             frame[n++] = env->segs[R_GS].selector;
         }
-        bool t32 = env->tr.attr & 8; /* 32-bit TSS, else 16-bit */
-        uint32_t off = t32 ? 4 + 8 * ncpl : 2 + 4 * ncpl;
-        if ((env->tr.attr & SEG_AR_UNUSABLE) ||
-            off + (t32 ? 5 : 3) > env->tr.limit) {
-            int_fault(env, 10, (env->tr.selector & 0xfffc) | ext);
-        }
-        uint32_t esp = (uint32_t)int_ld(env, env->tr.base + off,
-                                        t32 ? IR_MO_32 : IR_MO_16);
-        uint16_t ss =
-            (uint16_t)int_ld(env, env->tr.base + off + (t32 ? 4 : 2), IR_MO_16);
-        uint64_t ssd, ssaddr;
-        seg_inner_ss(env, ss, ncpl, ext, &ssd, &ssaddr, 0);
-        seg_desc_set_accessed(env, ssaddr, &ssd, 0);
-        cpu_seg_load_desc(env, R_SS, ss, ssd);
+        sp = int_inner_stack(env, ncpl, ext);
         ss_base = env->segs[R_SS].base;
         ss32 = env->segs[R_SS].attr & SEG_AR_DB;
-        sp = esp;
     }
     unsigned mmu = cpu_mmu_index_sys(env);
     uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
