@@ -659,8 +659,9 @@ static bool seg_lar_ok(CpuX86 *env, uint16_t sel, bool lsl, uint64_t *desc,
             return true;
         }
     } else {
-        /* bit t of the mask: type t is taken (SDM LAR and LSL tables) */
-        unsigned legacy = lsl ? 0x0a0e : 0x1a3e, ia32e = lsl ? 0x0a04 : 0x1a04;
+        /* bit t of the mask: type t is taken (SDM LAR and LSL tables;
+         * Intel's LAR takes no LDT in IA-32e mode, AMD's does) */
+        unsigned legacy = lsl ? 0x0a0e : 0x1a3e, ia32e = lsl ? 0x0a04 : 0x1a00;
         if (!(((env->efer & EFER_LMA) ? ia32e : legacy) >> type & 1)) {
             return false;
         }

@@ -122,3 +122,44 @@ Test(desc, ud_in_v86_mode)
         tm_free(&m);
     }
 }
+
+/* IA-32e mode: LAR takes 64-bit TSSs and call gates but (Intel) no LDT,
+ * LSL takes LDTs and TSSs; REX.W LAR zero-extends */
+Test(desc, ia32e_mode_types)
+{
+    static const struct {
+        uint8_t code[4];
+        uint16_t sel;
+        bool zf;
+        uint64_t rax;
+    } cases[] = {
+        {{0x48, 0x0f, 0x02, 0xc1}, 0x30, false, 0},         /* lar: LDT */
+        {{0x48, 0x0f, 0x02, 0xc1}, 0x40, true, 0x8900},     /* lar: TSS */
+        {{0x48, 0x0f, 0x02, 0xc1}, 0x50, true, 0x8c00},     /* lar: call gate */
+        {{0x48, 0x0f, 0x03, 0xc1}, 0x30, true, 0xff},       /* lsl: LDT */
+        {{0x48, 0x0f, 0x03, 0xc1}, 0x50, false, 0},         /* lsl: call gate */
+        {{0x48, 0x0f, 0x02, 0xc1}, 0x10, true, 0x00209a00}, /* 64-bit code */
+    };
+    for (size_t b = 0; b < 2; b++) {
+        tm_new(&m, tm_backends[b], 0, 0);
+        memset(m.mem + PM_GDT, 0, 0x100);
+        pm_gdt(&m, 0x10, 0x00209a0000000000ull);
+        pm_gdt(&m, 0x30, pm_seg(0, 0xff, 0x82, false));
+        pm_gdt(&m, 0x40, pm_seg(0, 0x67, 0x89, false));
+        pm_gdt(&m, 0x50, pm_gate(0xc, 0x10, 0, 0, 0));
+        m.env->gdt.base = PM_GDT;
+        m.env->gdt.limit = 0xff;
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+            cpu_load_eflags(m.env, cases[i].zf ? 0 : CC_Z, CC_Z);
+            m.env->regs[R_EAX] = 0xffffffff00000000ull;
+            m.env->regs[R_ECX] = cases[i].sel;
+            cr_assert_eq(tm_run(&m, cases[i].code, 4), 3);
+            cr_assert_eq((tm_rflags(&m) & CC_Z) != 0, cases[i].zf, "case %zu",
+                         i);
+            uint64_t want = cases[i].zf ? cases[i].rax : 0xffffffff00000000ull;
+            cr_assert_eq(m.env->regs[R_EAX], want, "case %zu: 0x%llx", i,
+                         (unsigned long long)m.env->regs[R_EAX]);
+        }
+        tm_free(&m);
+    }
+}
