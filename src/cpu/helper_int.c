@@ -5,12 +5,12 @@
  * CR2 for #PF). cpu_exec runs cpu_deliver under tcg_call, so a fault while
  * delivering comes back as a new exception: cpu_exec combines the two by
  * the SDM's table (contributory + contributory or #PF + #PF/contributory
- * is #DF; a fault delivering #DF is a triple fault). 32-bit protected-mode
- * gates, task gates and V86 come with the rest of the system CPU (logged,
- * a triple fault for now).
+ * is #DF; a fault delivering #DF is a triple fault). The 32-bit IDT's
+ * interrupt and trap gates (from V86 mode too) are here, its task gates
+ * in helper_task.c, IRET to and in V86 mode in helper_v86.c.
  */
+#include "cpu/seg_int.h"
 #include "cpu/translate.h"
-#include "cpu/translate_int.h"
 
 #include "util/log.h"
 
@@ -160,19 +160,38 @@ static void int_long(CpuX86 *env, unsigned v, bool soft, bool has_err,
     }
 }
 
+/* SS := SSn from the 32- or 16-bit TSS (checked: #TS, #SS); ESPn */
+static uint32_t int_inner_stack(CpuX86 *env, unsigned n, uint32_t ext)
+{
+    bool t32 = env->tr.attr & 8; /* 32-bit TSS, else 16-bit */
+    uint32_t off = t32 ? 4 + 8 * n : 2 + 4 * n;
+    if ((env->tr.attr & SEG_AR_UNUSABLE) ||
+        off + (t32 ? 5 : 3) > env->tr.limit) {
+        int_fault(env, 10, (env->tr.selector & 0xfffc) | ext);
+    }
+    uint32_t esp =
+        (uint32_t)int_ld(env, env->tr.base + off, t32 ? IR_MO_32 : IR_MO_16);
+    uint16_t ss =
+        (uint16_t)int_ld(env, env->tr.base + off + (t32 ? 4 : 2), IR_MO_16);
+    uint64_t ssd, ssaddr;
+    seg_inner_ss(env, ss, n, ext, &ssd, &ssaddr, 0);
+    seg_desc_set_accessed(env, ssaddr, &ssd, 0);
+    cpu_seg_load_desc(env, R_SS, ss, ssd);
+    return esp;
+}
+
 /*
  * 32-bit protected mode: 8-byte gates (32-bit or 16-bit interrupt/trap),
- * the inner stack SS:ESP from the 32-bit TSS on a privilege change, the
- * frame at the gate's size. Task gates and V86 mode are not built yet.
+ * the inner stack SS:ESP from the TSS on a privilege change, the frame at
+ * the gate's size; task gates switch tasks (helper_task.c). From V86 mode
+ * the handler must be CPL 0 code: GS FS DS ES go on the frame above SS
+ * ESP, and are nulled (SDM vol. 3A 20.3.1.1).
  */
 static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
                        uint32_t err)
 {
     uint32_t ext = soft ? 0 : 1, gerr = v * 8 + 2 + ext;
-    if (env->eflags & EFL_VM) {
-        log_unimp_once("int", "delivery from virtual-8086 mode: #GP");
-        int_fault(env, 13, gerr);
-    }
+    bool vm = env->eflags & EFL_VM;
     if (v * 8u + 7 > env->idt.limit) {
         int_fault(env, 13, gerr);
     }
@@ -180,11 +199,7 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
     unsigned type = (g >> 40) & 0xf, dpl = (g >> 45) & 3;
     unsigned cpl = cpu_cpl(env);
     bool g32 = type == 0xe || type == 0xf;
-    if (type == 5) {
-        log_unimp_once("int", "delivery through a task gate: #GP");
-        int_fault(env, 13, gerr);
-    }
-    if (!g32 && type != 6 && type != 7) {
+    if (!g32 && type != 5 && type != 6 && type != 7) {
         int_fault(env, 13, gerr);
     }
     if (soft && dpl < cpl) {
@@ -193,13 +208,20 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
     if (!(g & GATE_P)) {
         int_fault(env, 11, gerr);
     }
+    if (type == 5) {
+        task_int(env, g, ext, has_err, err);
+        return;
+    }
     uint32_t target =
         (uint32_t)((g & 0xffff) | (g32 ? (g >> 32) & 0xffff0000u : 0));
     uint64_t csd;
     uint16_t cs_sel = (uint16_t)(g >> 16);
     unsigned ncpl = int_gate_cs(env, cs_sel, ext, false, &csd);
+    if (vm && ncpl != 0) {
+        int_fault(env, 13, (cs_sel & 0xfffc) | ext);
+    }
     unsigned sz = g32 ? 4 : 2;
-    uint32_t frame[6];
+    uint32_t frame[10];
     int n = 0;
     if (has_err) {
         frame[n++] = err;
@@ -213,12 +235,15 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
     if (ncpl < cpl) { /* the inner stack from the TSS: ESPn, SSn */
         frame[n++] = (uint32_t)env->regs[R_ESP];
         frame[n++] = env->segs[R_SS].selector;
-        uint32_t esp = (uint32_t)int_tss_ld(env, 4 + 8 * ncpl, ext);
-        uint16_t ss = (uint16_t)int_tss_ld(env, 8 + 8 * ncpl, ext);
-        seg_load_pm_at(env, R_SS, ss, ncpl, 0);
+        if (vm) {
+            frame[n++] = env->segs[R_ES].selector;
+            frame[n++] = env->segs[R_DS].selector;
+            frame[n++] = env->segs[R_FS].selector;
+            frame[n++] = env->segs[R_GS].selector;
+        }
+        sp = int_inner_stack(env, ncpl, ext);
         ss_base = env->segs[R_SS].base;
         ss32 = env->segs[R_SS].attr & SEG_AR_DB;
-        sp = esp;
     }
     unsigned mmu = cpu_mmu_index_sys(env);
     uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
@@ -227,16 +252,22 @@ static void int_prot32(CpuX86 *env, unsigned v, bool soft, bool has_err,
         int_st(env, (ss_base + (sp & m)) & 0xffffffffu, frame[i],
                sz == 4 ? IR_MO_32 : IR_MO_16, mmu);
     }
+    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+    if (type == 0xe || type == 6) {
+        env->eflags &= ~(uint32_t)EFL_IF;
+    }
+    if (vm) {
+        static const int data[] = {R_ES, R_DS, R_FS, R_GS};
+        for (unsigned i = 0; i < ARRAY_LEN(data); i++) {
+            cpu_seg_set(env, data[i], 0, 0, 0, SEG_AR_UNUSABLE);
+        }
+    }
     cpu_seg_load_desc(env, R_CS, (uint16_t)((cs_sel & ~3u) | ncpl), csd);
     env->regs[R_ESP] = (env->regs[R_ESP] & ~(uint64_t)m) | (sp & m);
     if (ncpl < cpl) {
         env->regs[R_ESP] = sp;
     }
     env->rip = target;
-    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
-    if (type == 0xe || type == 6) {
-        env->eflags &= ~(uint32_t)EFL_IF;
-    }
 }
 
 struct IntArgs {
@@ -297,7 +328,7 @@ bool cpu_deliver(CpuX86 *env, TcgCpu *cpu)
 /* ---- IRET ---- */
 
 /* data segment registers a return to an outer level may not keep */
-static void int_null_inner_segs(CpuX86 *env, unsigned cpl)
+void int_null_inner_segs(CpuX86 *env, unsigned cpl)
 {
     static const int segs[] = {R_DS, R_ES, R_FS, R_GS};
     for (unsigned i = 0; i < ARRAY_LEN(segs); i++) {
@@ -321,17 +352,18 @@ static uint64_t int_iret_mask(unsigned cpl, unsigned iopl)
 
 /*
  * IRET in 32-bit protected mode: EIP, CS, EFLAGS, and ESP, SS on a return
- * to an outer level. Task returns (NT) and returns to V86 mode are not
- * built yet (#GP, logged).
+ * to an outer level; with NT a task return (helper_task.c), with VM in the
+ * popped EFLAGS at CPL 0 a return to V86 mode (helper_v86.c).
  */
-static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
+static void int_iret_prot32(CpuX86 *env, uint32_t size, uint64_t next,
+                            uintptr_t ra)
 {
     unsigned mo = seg_stack_memop(env, size);
     uint64_t fl = cpu_compute_eflags(env);
     unsigned cpl = cpu_cpl(env), iopl = (fl & EFL_IOPL) >> 12;
     if (fl & EFL_NT) {
-        log_unimp_once("int", "IRET task return (NT): #GP");
-        helper_raise_ra(env, 13, 0, ra);
+        task_iret(env, next, ra);
+        return;
     }
     bool ss32 = env->hflags & HF_SS32;
     uint32_t m = ss32 ? 0xffffffffu : 0xffffu;
@@ -346,9 +378,9 @@ static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
     if (rpl < cpl || !(cs & 0xfffc)) {
         helper_raise_ra(env, 13, cs & 0xfffc, ra);
     }
-    if (cpl == 0 && (w[2] & EFL_VM)) {
-        log_unimp_once("int", "IRET to virtual-8086 mode: #GP");
-        helper_raise_ra(env, 13, 0, ra);
+    if (cpl == 0 && size == 4 && (w[2] & EFL_VM)) {
+        v86_iret_enter(env, w, ra);
+        return;
     }
     bool outer = rpl > cpl;
     for (int i = 3; outer && i < 5; i++) {
@@ -378,7 +410,7 @@ static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
  * pops RIP, CS, RFLAGS, RSP, SS always, to the same or an outer level
  * (CS and SS loaded with their checks, inner data segments nulled).
  */
-void helper_iret(CpuX86 *env, uint32_t size)
+void helper_iret(CpuX86 *env, uint32_t size, uint64_t next)
 {
     uintptr_t ra = TCG_GETPC();
     env->nmi_blocked = false; /* any IRET ends NMI blocking (SDM 6.7.1) */
@@ -386,8 +418,12 @@ void helper_iret(CpuX86 *env, uint32_t size)
     uint64_t sp = env->regs[R_ESP];
     bool real = !(env->hflags & HF_PE);
     bool lma = env->efer & EFER_LMA;
+    if (env->hflags & HF_VM) {
+        v86_iret(env, size, ra);
+        return;
+    }
     if (!real && !lma) {
-        int_iret_prot32(env, size, ra);
+        int_iret_prot32(env, size, next, ra);
         return;
     }
     if (real) {

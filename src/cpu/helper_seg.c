@@ -1,33 +1,22 @@
 /*
  * Segmentation in protected and long mode (SDM vol. 3 ch. 3 and 5, vol. 2
  * MOV, POP, LDS, JMP, CALL, RET): descriptor fetches from the GDT and LDT
- * with the accessed bit, the checks of a data or stack segment load, and
- * far JMP/CALL/RET to a code segment at the same privilege level. Faults
- * carry the SDM's error codes (#GP/#NP/#SS with the selector). Gates, task
- * switches and privilege changes come with the rest of the system CPU:
- * they are logged under -d unimp and raise #GP(selector).
+ * with the accessed bit, the checks of a data or stack segment load, far
+ * JMP/CALL/RET to a code segment, through 16/32-bit call gates and the
+ * 16-byte 64-bit call gates of IA-32e mode (a CALL to an inner level
+ * switches to the TSS's SSn:ESPn or RSPn and copies the gate's parameters),
+ * far RET to an outer level (SS:ESP popped, inner data segments nulled).
+ * TSS descriptors and task gates go to helper_task.c. Everything is
+ * checked and the new stack written before any register changes, so a
+ * fault restarts the instruction; errors carry the SDM's codes.
  */
-#include "cpu/translate_int.h"
+#include "cpu/seg_int.h"
 
 #include "util/log.h"
 
-#define DESC_S BIT(44)    /* code or data (not system) */
-#define DESC_CODE BIT(43) /* type bit 3 */
-#define DESC_CONF BIT(42) /* code: conforming; data: expand-down */
-#define DESC_RW BIT(41)   /* code: readable; data: writable */
-#define DESC_A BIT(40)    /* accessed */
-#define DESC_P BIT(47)
-#define DESC_L BIT(53)
-#define DESC_DB BIT(54)
-
-static unsigned desc_dpl(uint64_t d)
-{
-    return (d >> 45) & 3;
-}
-
 /* the descriptor of sel (GDT or LDT); false if beyond the table's limit */
-static bool seg_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
-                      uintptr_t ra)
+bool seg_desc_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
+                    uintptr_t ra)
 {
     uint64_t base, limit;
     if (sel & 4) {
@@ -51,8 +40,8 @@ static bool seg_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc, uint64_t *addr,
 }
 
 /* set the accessed bit in memory (type byte at +5) if it is clear */
-static void seg_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
-                             uintptr_t ra)
+void seg_desc_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
+                           uintptr_t ra)
 {
     if (!(*desc & DESC_A)) {
         *desc |= DESC_A;
@@ -61,9 +50,16 @@ static void seg_set_accessed(CpuX86 *env, uint64_t addr, uint64_t *desc,
     }
 }
 
+static unsigned desc_dpl(uint64_t d)
+{
+    return DESC_DPL(d);
+}
+
 static NORETURN void seg_fault(CpuX86 *env, unsigned vector, uint16_t sel,
                                uintptr_t ra)
 {
+    log_guest_error("seg", "vector %u, error 0x%x (selector checks)", vector,
+                    sel & 0xfffc);
     helper_raise_ra(env, vector, sel & 0xfffc, ra);
 }
 
@@ -89,7 +85,7 @@ void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
                         (seg == R_SS ? rpl << SEG_AR_DPL_SHIFT : 0));
         return;
     }
-    if (!seg_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S)) {
+    if (!seg_desc_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S)) {
         seg_fault(env, 13, sel, ra);
     }
     unsigned dpl = desc_dpl(desc);
@@ -113,7 +109,7 @@ void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
             seg_fault(env, 11, sel, ra); /* #NP */
         }
     }
-    seg_set_accessed(env, addr, &desc, ra);
+    seg_desc_set_accessed(env, addr, &desc, ra);
     cpu_seg_load_desc(env, (int)seg, sel, desc);
 }
 
@@ -138,38 +134,37 @@ static void seg_load_cs_checked(CpuX86 *env, uint16_t sel, uint64_t desc,
     if (!(lma && (desc & DESC_L)) && offset > limit) {
         seg_fault(env, 13, 0, ra);
     }
-    seg_set_accessed(env, addr, &desc, ra);
+    seg_desc_set_accessed(env, addr, &desc, ra);
     cpu_seg_load_desc(env, R_CS, sel, desc);
 }
 
 /*
- * The code segment of a far JMP/CALL: same-privilege targets only. On
- * return CS is loaded (RPL := CPL) and offset checked against its limit.
+ * A code-segment target of a far JMP/CALL/RET at the same privilege:
+ * conforming DPL <= CPL, else RPL <= CPL and DPL == CPL. CS is loaded with
+ * RPL := CPL and offset checked against its limit.
  */
-static void seg_far_cs(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
+static void seg_far_code(CpuX86 *env, uint16_t sel, uint64_t desc,
+                         uint64_t addr, uint64_t offset, uintptr_t ra)
 {
-    unsigned cpl = cpu_cpl(env), rpl = sel & 3;
-    uint64_t desc, addr;
-    if (!(sel & 0xfffc)) {
-        seg_fault(env, 13, 0, ra);
-    }
-    if (!seg_fetch(env, sel, &desc, &addr, ra)) {
-        seg_fault(env, 13, sel, ra);
-    }
-    if (!(desc & DESC_S)) {
-        log_unimp_once("seg",
-                       "far transfer through a gate or TSS "
-                       "(selector 0x%x): raising #GP",
-                       sel);
-        seg_fault(env, 13, sel, ra);
-    }
-    unsigned dpl = desc_dpl(desc);
-    if (!(desc & DESC_CODE) ||
+    unsigned cpl = cpu_cpl(env), rpl = sel & 3, dpl = desc_dpl(desc);
+    if (!(desc & DESC_S) || !(desc & DESC_CODE) ||
         ((desc & DESC_CONF) ? dpl > cpl : (rpl > cpl || dpl != cpl))) {
         seg_fault(env, 13, sel, ra);
     }
     seg_load_cs_checked(env, (uint16_t)((sel & ~3u) | cpl), desc, addr, offset,
                         ra);
+}
+
+/* the descriptor of a far JMP/CALL/RET selector: #GP(0) null, #GP(sel) */
+static void seg_far_fetch(CpuX86 *env, uint16_t sel, uint64_t *desc,
+                          uint64_t *addr, uintptr_t ra)
+{
+    if (!(sel & 0xfffc)) {
+        seg_fault(env, 13, 0, ra);
+    }
+    if (!seg_desc_fetch(env, sel, desc, addr, ra)) {
+        seg_fault(env, 13, sel, ra);
+    }
 }
 
 /* IRET's CS: code; non-conforming DPL == RPL, conforming DPL <= RPL;
@@ -178,7 +173,7 @@ void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra)
 {
     unsigned rpl = sel & 3;
     uint64_t desc, addr;
-    if (!seg_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S) ||
+    if (!seg_desc_fetch(env, sel, &desc, &addr, ra) || !(desc & DESC_S) ||
         !(desc & DESC_CODE)) {
         seg_fault(env, 13, sel, ra);
     }
@@ -198,24 +193,6 @@ static bool seg_real(const CpuX86 *env)
 static uint64_t seg_mask(unsigned size)
 {
     return size == 8 ? ~0ull : size == 4 ? 0xffffffffull : 0xffffull;
-}
-
-static void seg_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset,
-                        uint32_t size, uintptr_t ra)
-{
-    offset &= seg_mask(size);
-    if (seg_real(env)) {
-        cpu_seg_load_real(env, R_CS, (uint16_t)sel);
-    } else {
-        seg_far_cs(env, (uint16_t)sel, offset, ra);
-    }
-    env->rip = offset;
-    cpu_update_hflags(env);
-}
-
-void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size)
-{
-    seg_jmp_far(env, sel, offset, size, TCG_GETPC());
 }
 
 /* the stack pointer's width and the linear address of rSP + k */
@@ -239,11 +216,310 @@ uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size)
            IR_MO_STACK | IR_MO_MMU(cpu_mmu_index(env));
 }
 
+/* ---- call gates (SDM vol. 3A 5.8) ---- */
+
+/* a call gate, decoded, and its checked code segment */
+typedef struct SegGate {
+    uint16_t sel;     /* the gate's selector */
+    unsigned size;    /* 2, 4 (16/32-bit gate) or 8 (64-bit gate) */
+    unsigned nparams; /* parameters to copy (16/32-bit gates) */
+    uint64_t offset;
+    uint16_t cs;
+    uint64_t csd, csaddr; /* the code segment's descriptor and address */
+} SegGate;
+
+/*
+ * The call gate at desc for a far JMP/CALL: gate DPL >= CPL and RPL, gate
+ * present; the 16-byte form in IA-32e mode; its code segment non-null,
+ * code, DPL <= CPL (== CPL for JMP to non-conforming code), L and not D in
+ * IA-32e mode, present; the offset canonical (IA-32e) or in the limit.
+ */
+static void seg_gate_read(CpuX86 *env, uint16_t sel, uint64_t desc,
+                          uint64_t addr, bool call, SegGate *g, uintptr_t ra)
+{
+    unsigned cpl = cpu_cpl(env), gdpl = desc_dpl(desc);
+    bool lma = env->efer & EFER_LMA;
+    if (gdpl < cpl || gdpl < (sel & 3u)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(desc & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    g->sel = sel;
+    g->size = lma ? 8 : DESC_TYPE(desc) == 0xc ? 4 : 2;
+    g->nparams = lma ? 0 : (desc >> 32) & 0x1f;
+    g->offset =
+        (desc & 0xffff) | (g->size > 2 ? (desc >> 32) & 0xffff0000u : 0);
+    if (lma) { /* the upper 8 bytes: offset 63:32, type field 0 */
+        uint64_t lim = (sel & 4) ? env->ldt.limit : env->gdt.limit;
+        if ((sel & ~7u) + 15 > lim) {
+            seg_fault(env, 13, sel, ra);
+        }
+        uint64_t hi = tlb_ld_slow(
+            env, addr + 8, IR_MO_64 | IR_MO_MMU(cpu_mmu_index_sys(env)), ra);
+        if ((hi >> 40) & 0x1f) {
+            seg_fault(env, 13, sel, ra);
+        }
+        g->offset |= hi << 32;
+    }
+    g->cs = (uint16_t)(desc >> 16);
+    if (!(g->cs & 0xfffc)) {
+        seg_fault(env, 13, 0, ra);
+    }
+    uint64_t d;
+    if (!seg_desc_fetch(env, g->cs, &d, &g->csaddr, ra)) {
+        seg_fault(env, 13, g->cs, ra);
+    }
+    unsigned dpl = desc_dpl(d);
+    if (!(d & DESC_S) || !(d & DESC_CODE) || dpl > cpl ||
+        (lma && (!(d & DESC_L) || (d & DESC_DB))) ||
+        (!call && !(d & DESC_CONF) && dpl != cpl)) {
+        seg_fault(env, 13, g->cs, ra);
+    }
+    if (!(d & DESC_P)) {
+        seg_fault(env, 11, g->cs, ra);
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(d, &base, &limit, &attr);
+    if (lma ? !cpu_canonical(env, g->offset) : g->offset > limit) {
+        seg_fault(env, 13, 0, ra);
+    }
+    g->csd = d;
+}
+
+/* CS := the gate's code segment at RPL cpl, RIP := its offset */
+static void seg_gate_enter(CpuX86 *env, SegGate *g, unsigned cpl, uintptr_t ra)
+{
+    seg_desc_set_accessed(env, g->csaddr, &g->csd, ra);
+    cpu_seg_load_desc(env, R_CS, (uint16_t)((g->cs & ~3u) | cpl), g->csd);
+    env->rip = g->offset;
+    cpu_update_hflags(env);
+}
+
+/* may [sp - bytes, sp) be pushed on a stack segment with limit, attr? */
+static bool seg_stack_room(uint32_t limit, uint32_t attr, uint32_t sp,
+                           uint32_t bytes)
+{
+    uint32_t m = (attr & SEG_AR_DB) ? 0xffffffffu : 0xffffu;
+    uint32_t lo = (sp - bytes) & m, hi = (sp - 1) & m;
+    if ((attr & 0xc) == 0x4) { /* expand-down: offsets above the limit */
+        return lo <= hi && lo > limit;
+    }
+    return lo <= hi ? hi <= limit : limit == m;
+}
+
+/* the inner stack SS:ESP (RSP in IA-32e mode) of level n from the TSS */
+static void seg_tss_stack(CpuX86 *env, unsigned n, uint16_t *ss, uint64_t *sp,
+                          uintptr_t ra)
+{
+    const SegCache *tr = &env->tr;
+    unsigned mmu = cpu_mmu_index_sys(env);
+    bool lma = env->efer & EFER_LMA;
+    bool t32 = lma || (tr->attr & 8);
+    uint32_t off = t32 ? 4 + 8 * n : 2 + 4 * n;
+    uint32_t need = lma ? 7 : t32 ? 5 : 3;
+    if ((tr->attr & SEG_AR_UNUSABLE) || off + need > tr->limit) {
+        seg_fault(env, 10, tr->selector, ra);
+    }
+    if (lma) {
+        *sp = tlb_ld_slow(env, tr->base + off, IR_MO_64 | IR_MO_MMU(mmu), ra);
+        *ss = (uint16_t)n; /* a null SS with RPL n */
+        return;
+    }
+    *sp = tlb_ld_slow(env, tr->base + off,
+                      (t32 ? IR_MO_32 : IR_MO_16) | IR_MO_MMU(mmu), ra);
+    *ss = (uint16_t)tlb_ld_slow(env, tr->base + off + (t32 ? 4 : 2),
+                                IR_MO_16 | IR_MO_MMU(mmu), ra);
+}
+
+/* the checks of the inner stack segment nss for level n (#TS, #SS) */
+void seg_inner_ss(CpuX86 *env, uint16_t nss, unsigned n, uint32_t ext,
+                  uint64_t *ssd, uint64_t *ssaddr, uintptr_t ra)
+{
+    uint32_t err = (nss & 0xfffc) | ext;
+    if (!(nss & 0xfffc)) {
+        helper_raise_ra(env, 10, ext, ra);
+    }
+    if (!seg_desc_fetch(env, nss, ssd, ssaddr, ra)) {
+        helper_raise_ra(env, 10, err, ra);
+    }
+    uint64_t d = *ssd;
+    if ((nss & 3u) != n || desc_dpl(d) != n || !(d & DESC_S) ||
+        (d & DESC_CODE) || !(d & DESC_RW)) {
+        log_guest_error("seg", "inner stack 0x%x for level %u: #TS", nss, n);
+        helper_raise_ra(env, 10, err, ra);
+    }
+    if (!(d & DESC_P)) {
+        helper_raise_ra(env, 12, err, ra);
+    }
+}
+
+/*
+ * CALL through a gate to an inner level n: the new stack from the TSS;
+ * on it, at the gate's size, the old SS and ESP, the gate's parameters
+ * copied from the old stack, the old CS and EIP (IA-32e: 8-byte SS RSP CS
+ * RIP, SS null with RPL n). Written before any register changes.
+ */
+static void seg_call_inner(CpuX86 *env, SegGate *g, unsigned n, uint64_t next,
+                           uintptr_t ra)
+{
+    bool lma = env->efer & EFER_LMA;
+    uint16_t nss;
+    uint64_t nsp, ssd = 0, ssaddr = 0;
+    seg_tss_stack(env, n, &nss, &nsp, ra);
+    uint64_t ss_base = 0;
+    uint32_t ss_limit = 0, ss_attr = 0;
+    if (!lma) {
+        seg_inner_ss(env, nss, n, 0, &ssd, &ssaddr, ra);
+        cpu_seg_decode(ssd, &ss_base, &ss_limit, &ss_attr);
+    }
+    uint64_t words[36];
+    unsigned nw = 0, sz = g->size;
+    words[nw++] = env->segs[R_SS].selector;
+    words[nw++] = env->regs[R_ESP] & seg_mask(seg_sp_size(env));
+    uint32_t pmo = seg_stack_memop(env, sz);
+    for (unsigned i = g->nparams; i-- > 0;) { /* the last parameter first */
+        uint64_t a = seg_sp_lin(env, env->regs[R_ESP] + (uint64_t)i * sz);
+        words[nw++] = tlb_ld_slow(env, a, pmo, ra);
+    }
+    words[nw++] = env->segs[R_CS].selector;
+    words[nw++] = next & seg_mask(sz);
+    unsigned mo = (sz == 8   ? IR_MO_64
+                   : sz == 4 ? IR_MO_32
+                             : IR_MO_16) |
+                  IR_MO_MMU(cpu_mmu_index_sys(env));
+    uint64_t sp = nsp;
+    if (lma) {
+        if (!cpu_canonical(env, nsp) || !cpu_canonical(env, nsp - 8 * nw)) {
+            seg_fault(env, 12, 0, ra);
+        }
+        for (unsigned i = 0; i < nw; i++) {
+            sp -= 8;
+            tlb_st_slow(env, sp, words[i], mo, ra);
+        }
+    } else {
+        uint32_t m = (ss_attr & SEG_AR_DB) ? 0xffffffffu : 0xffffu;
+        if (!seg_stack_room(ss_limit, ss_attr, (uint32_t)nsp, nw * sz)) {
+            seg_fault(env, 12, nss, ra);
+        }
+        for (unsigned i = 0; i < nw; i++) {
+            sp = (sp & ~(uint64_t)m) | ((sp - sz) & m);
+            tlb_st_slow(env, (ss_base + (sp & m)) & 0xffffffffu, words[i], mo,
+                        ra);
+        }
+        sp &= 0xffffffffu;
+        seg_desc_set_accessed(env, ssaddr, &ssd, ra);
+    }
+    seg_desc_set_accessed(env, g->csaddr, &g->csd, ra);
+    if (lma) {
+        cpu_seg_set(env, R_SS, nss, 0, 0,
+                    SEG_AR_UNUSABLE | (n << SEG_AR_DPL_SHIFT));
+    } else {
+        cpu_seg_load_desc(env, R_SS, nss, ssd);
+    }
+    env->regs[R_ESP] = sp;
+    seg_gate_enter(env, g, n, ra);
+}
+
+/* CALL through a gate at the same level: CS and EIP at the gate's size */
+static void seg_call_same(CpuX86 *env, SegGate *g, uint64_t next, uintptr_t ra)
+{
+    unsigned sz = g->size;
+    uint32_t mo = seg_stack_memop(env, sz);
+    uint64_t sp = env->regs[R_ESP], sp1 = sp - sz, sp2 = sp - 2 * sz;
+    unsigned idx = cpu_mmu_index(env);
+    (void)tlb_probe(env, seg_sp_lin(env, sp1), WALK_WRITE, idx, ra);
+    (void)tlb_probe(env, seg_sp_lin(env, sp2), WALK_WRITE, idx, ra);
+    tlb_st_slow(env, seg_sp_lin(env, sp1), env->segs[R_CS].selector, mo, ra);
+    tlb_st_slow(env, seg_sp_lin(env, sp2), next & seg_mask(sz), mo, ra);
+    uint64_t m = seg_mask(seg_sp_size(env));
+    env->regs[R_ESP] = (sp & ~m) | (sp2 & m);
+    seg_gate_enter(env, g, cpu_cpl(env), ra);
+}
+
+/*
+ * A far JMP/CALL whose selector names a system descriptor: a TSS or a
+ * task gate (helper_task.c; #GP in IA-32e mode), a 16/32-bit call gate
+ * (64-bit in IA-32e mode); any other type is #GP(selector).
+ */
+static void seg_far_system(CpuX86 *env, uint16_t sel, uint64_t desc,
+                           uint64_t addr, bool call, uint64_t next,
+                           uintptr_t ra)
+{
+    unsigned type = DESC_TYPE(desc);
+    bool lma = env->efer & EFER_LMA;
+    if (!lma && (type == 1 || type == 9 || type == 5)) {
+        task_far(env, sel, desc, addr, call, next, ra);
+        return;
+    }
+    if (type != 0xc && (lma || type != 4)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    SegGate g;
+    seg_gate_read(env, sel, desc, addr, call, &g, ra);
+    unsigned cpl = cpu_cpl(env), dpl = desc_dpl(g.csd);
+    if (!call) {
+        seg_gate_enter(env, &g, cpl, ra);
+    } else if (!(g.csd & DESC_CONF) && dpl < cpl) {
+        seg_call_inner(env, &g, dpl, next, ra);
+    } else {
+        seg_call_same(env, &g, next, ra);
+    }
+}
+
+/* ---- far JMP, CALL, RET ---- */
+
+/* a code-segment far transfer (a system descriptor here is #GP(sel)) */
+static void seg_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset,
+                        uint32_t size, uintptr_t ra)
+{
+    offset &= seg_mask(size);
+    if (seg_real(env)) {
+        cpu_seg_load_real(env, R_CS, (uint16_t)sel);
+    } else {
+        uint64_t desc, addr;
+        seg_far_fetch(env, (uint16_t)sel, &desc, &addr, ra);
+        seg_far_code(env, (uint16_t)sel, desc, addr, offset, ra);
+    }
+    env->rip = offset;
+    cpu_update_hflags(env);
+}
+
+/* a far JMP/CALL's system-descriptor target: true if it was one */
+static bool seg_far_gate(CpuX86 *env, uint32_t sel, bool call, uint64_t next,
+                         uintptr_t ra)
+{
+    uint64_t desc, addr;
+    if (seg_real(env)) {
+        return false;
+    }
+    seg_far_fetch(env, (uint16_t)sel, &desc, &addr, ra);
+    if (desc & DESC_S) {
+        return false;
+    }
+    seg_far_system(env, (uint16_t)sel, desc, addr, call, next, ra);
+    return true;
+}
+
+/* JMP far (next: where the old task resumes after a task switch) */
+void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
+                    uint32_t size)
+{
+    uintptr_t ra = TCG_GETPC();
+    if (!seg_far_gate(env, sel, false, next, ra)) {
+        seg_jmp_far(env, sel, offset, size, ra);
+    }
+}
+
 /* CALL far: push CS and the return offset (size bytes each), then jump */
 void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
                      uint32_t size)
 {
     uintptr_t ra = TCG_GETPC();
+    if (seg_far_gate(env, sel, true, next, ra)) {
+        return;
+    }
     uint32_t mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     uint64_t sp1 = sp - size, sp2 = sp - 2 * size;
@@ -259,7 +535,78 @@ void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
     env->regs[R_ESP] = (sp & ~m) | (sp2 & m);
 }
 
-/* RET far (imm16 more bytes released): same privilege only */
+/*
+ * RET far to an outer level rpl: the CS checks of a return (#GP(sel),
+ * #NP(sel)), then SS:ESP popped after the imm bytes and checked at rpl
+ * (#GP(0) null, #GP(sel), #SS(sel)), the offset in the limit; then CS,
+ * SS, ESP += imm at the new stack's width, inner data segments nulled.
+ */
+static void seg_ret_outer(CpuX86 *env, uint16_t sel, uint64_t off,
+                          uint32_t size, uint32_t imm, uintptr_t ra)
+{
+    uint32_t mo = seg_stack_memop(env, size);
+    uint64_t sp = env->regs[R_ESP];
+    unsigned rpl = sel & 3;
+    uint64_t csd, csaddr, ssd = 0, ssaddr = 0;
+    seg_far_fetch(env, sel, &csd, &csaddr, ra);
+    unsigned dpl = desc_dpl(csd);
+    if (!(csd & DESC_S) || !(csd & DESC_CODE) ||
+        ((csd & DESC_CONF) ? dpl > rpl : dpl != rpl)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    if (!(csd & DESC_P)) {
+        seg_fault(env, 11, sel, ra);
+    }
+    bool lma = env->efer & EFER_LMA;
+    if (lma && (csd & DESC_L) && (csd & DESC_DB)) {
+        seg_fault(env, 13, sel, ra);
+    }
+    bool cs64 = lma && (csd & DESC_L);
+    uint64_t nsp =
+        tlb_ld_slow(env, seg_sp_lin(env, sp + 2 * size + imm), mo, ra);
+    uint16_t nss = (uint16_t)tlb_ld_slow(
+        env, seg_sp_lin(env, sp + 3 * size + imm), mo, ra);
+    if (!(nss & 0xfffc)) {
+        if (!cs64 || rpl == 3) {
+            seg_fault(env, 13, 0, ra);
+        }
+    } else {
+        if (!seg_desc_fetch(env, nss, &ssd, &ssaddr, ra)) {
+            seg_fault(env, 13, nss, ra);
+        }
+        if ((nss & 3u) != rpl || !(ssd & DESC_S) || (ssd & DESC_CODE) ||
+            !(ssd & DESC_RW) || desc_dpl(ssd) != rpl) {
+            seg_fault(env, 13, nss, ra);
+        }
+        if (!(ssd & DESC_P)) {
+            seg_fault(env, 12, nss, ra);
+        }
+    }
+    uint64_t base;
+    uint32_t limit, attr;
+    cpu_seg_decode(csd, &base, &limit, &attr);
+    if (cs64 ? !cpu_canonical(env, off) : off > limit) {
+        seg_fault(env, 13, 0, ra);
+    }
+    seg_desc_set_accessed(env, csaddr, &csd, ra);
+    if (nss & 0xfffc) {
+        seg_desc_set_accessed(env, ssaddr, &ssd, ra);
+        cpu_seg_load_desc(env, R_SS, nss, ssd);
+    } else {
+        cpu_seg_set(env, R_SS, nss, 0, 0,
+                    SEG_AR_UNUSABLE | (rpl << SEG_AR_DPL_SHIFT));
+    }
+    cpu_seg_load_desc(env, R_CS, sel, csd);
+    env->rip = off;
+    cpu_update_hflags(env);
+    uint64_t m = seg_mask(seg_sp_size(env));
+    nsp &= seg_mask(size);
+    env->regs[R_ESP] = (nsp & ~m) | ((nsp + imm) & m);
+    int_null_inner_segs(env, rpl);
+    cpu_update_hflags(env);
+}
+
+/* RET far (imm16 more bytes released), to the same or an outer level */
 void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm)
 {
     uintptr_t ra = TCG_GETPC();
@@ -268,15 +615,106 @@ void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm)
     uint64_t off = tlb_ld_slow(env, seg_sp_lin(env, sp), mo, ra);
     uint16_t sel =
         (uint16_t)tlb_ld_slow(env, seg_sp_lin(env, sp + size), mo, ra);
-    if (!seg_real(env) && (sel & 3) > cpu_cpl(env)) {
-        log_unimp_once("seg", "far return to an outer privilege level: "
-                              "raising #GP");
-        seg_fault(env, 13, sel, ra);
+    if (!seg_real(env)) {
+        if (!(sel & 0xfffc)) {
+            seg_fault(env, 13, 0, ra);
+        }
+        if ((sel & 3) < cpu_cpl(env)) {
+            seg_fault(env, 13, sel, ra);
+        }
+        if ((sel & 3) > cpu_cpl(env)) {
+            seg_ret_outer(env, sel, off & seg_mask(size), size, imm, ra);
+            return;
+        }
     }
     unsigned sp_size = seg_sp_size(env);
     seg_jmp_far(env, sel, off, size, ra);
     uint64_t m = seg_mask(sp_size);
     env->regs[R_ESP] = (sp & ~m) | ((sp + 2 * size + imm) & m);
+}
+
+/* ---- LAR, LSL, VERR, VERW, ARPL (SDM vol. 2; ZF is the result) ---- */
+
+static void seg_set_zf(CpuX86 *env, bool zf)
+{
+    cpu_load_eflags(env, zf ? CC_Z : 0, CC_Z);
+}
+
+/*
+ * May LAR (lsl false) or LSL read the descriptor of sel? Code and data:
+ * conforming code always, else DPL >= CPL and RPL; system descriptors of
+ * the types each takes (fewer in IA-32e mode), with the same DPL rule.
+ */
+static bool seg_lar_ok(CpuX86 *env, uint16_t sel, bool lsl, uint64_t *desc,
+                       uintptr_t ra)
+{
+    uint64_t addr;
+    if (!(sel & 0xfffc) || !seg_desc_fetch(env, sel, desc, &addr, ra)) {
+        return false;
+    }
+    uint64_t d = *desc;
+    unsigned dpl = desc_dpl(d), type = DESC_TYPE(d);
+    if (d & DESC_S) {
+        if ((d & DESC_CODE) && (d & DESC_CONF)) {
+            return true;
+        }
+    } else {
+        /* bit t of the mask: type t is taken (SDM LAR and LSL tables;
+         * Intel's LAR takes no LDT in IA-32e mode, AMD's does) */
+        unsigned legacy = lsl ? 0x0a0e : 0x1a3e, ia32e = lsl ? 0x0a04 : 0x1a00;
+        if (!(((env->efer & EFER_LMA) ? ia32e : legacy) >> type & 1)) {
+            return false;
+        }
+    }
+    return dpl >= cpu_cpl(env) && dpl >= (sel & 3u);
+}
+
+/* op: bit 0 LSL (else LAR), bits 8-11 the destination GPR, 16+ the size */
+void helper_lar_lsl(CpuX86 *env, uint32_t sel, uint32_t op)
+{
+    uint64_t d;
+    bool lsl = op & 1;
+    unsigned reg = (op >> 8) & 0xf, size = op >> 16;
+    bool ok = seg_lar_ok(env, (uint16_t)sel, lsl, &d, TCG_GETPC());
+    if (ok) {
+        uint64_t base;
+        uint32_t limit, attr, v;
+        cpu_seg_decode(d, &base, &limit, &attr);
+        v = lsl ? limit : (uint32_t)(d >> 32) & 0x00f0ff00u;
+        env->regs[reg] =
+            size == 2 ? (env->regs[reg] & ~0xffffull) | (v & 0xffff) : v;
+    }
+    seg_set_zf(env, ok);
+}
+
+/* VERR (write 0) / VERW: readable (writable) at CPL and RPL? */
+void helper_verr_verw(CpuX86 *env, uint32_t sel, uint32_t write)
+{
+    uint64_t d, addr;
+    bool ok = (sel & 0xfffc) &&
+              seg_desc_fetch(env, (uint16_t)sel, &d, &addr, TCG_GETPC()) &&
+              (d & DESC_S);
+    if (ok) {
+        bool code = d & DESC_CODE;
+        unsigned dpl = desc_dpl(d);
+        if (write) {
+            ok = !code && (d & DESC_RW);
+        } else {
+            ok = !code || (d & DESC_RW);
+        }
+        if (ok && !(code && (d & DESC_CONF))) {
+            ok = dpl >= cpu_cpl(env) && dpl >= (sel & 3u);
+        }
+    }
+    seg_set_zf(env, ok);
+}
+
+/* ARPL dst, src: dst.RPL := src.RPL if lower (ZF 1); the new dst */
+uint64_t helper_arpl(CpuX86 *env, uint64_t dst, uint64_t src)
+{
+    bool adj = (dst & 3) < (src & 3);
+    seg_set_zf(env, adj);
+    return adj ? (dst & ~3ull) | (src & 3) : dst;
 }
 
 /* ---- SYSCALL, SYSRET, SWAPGS (64-bit mode; SDM vol. 2) ---- */
@@ -364,7 +802,7 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
         return;
     }
     uint64_t desc, addr;
-    if ((sel & 4) || !seg_fetch(env, sel, &desc, &addr, ra)) {
+    if ((sel & 4) || !seg_desc_fetch(env, sel, &desc, &addr, ra)) {
         seg_fault(env, 13, sel, ra);
     }
     unsigned type = (desc >> 40) & 0xf;

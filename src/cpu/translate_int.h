@@ -166,7 +166,7 @@ void seg_load_pm(CpuX86 *env, unsigned seg, uint16_t sel, uintptr_t ra);
 void seg_load_pm_at(CpuX86 *env, unsigned seg, uint16_t sel, unsigned cpl,
                     uintptr_t ra);
 void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra);
-void helper_iret(CpuX86 *env, uint32_t size);
+void helper_iret(CpuX86 *env, uint32_t size, uint64_t next);
 void helper_syscall(CpuX86 *env, uint64_t next);
 void helper_sysret(CpuX86 *env, uint32_t size);
 void helper_swapgs(CpuX86 *env);
@@ -176,10 +176,15 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel, uint32_t ltr);
 /* memop of a size-byte stack access in the current mode */
 uint32_t seg_stack_memop(const CpuX86 *env, uint32_t size);
 
-void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint32_t size);
+void helper_jmp_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
+                    uint32_t size);
 void helper_call_far(CpuX86 *env, uint32_t sel, uint64_t offset, uint64_t next,
                      uint32_t size);
 void helper_ret_far(CpuX86 *env, uint32_t size, uint32_t imm);
+/* LAR/LSL (op: LSL bit 0, GPR 8-11, size 16+), VERR/VERW, ARPL: set ZF */
+void helper_lar_lsl(CpuX86 *env, uint32_t sel, uint32_t op);
+void helper_verr_verw(CpuX86 *env, uint32_t sel, uint32_t write);
+uint64_t helper_arpl(CpuX86 *env, uint64_t dst, uint64_t src);
 /* INT n (helper.c): the gate checks, then a trap to vector n */
 void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
 /* MOV CR, CLTS, LMSW/SMSW, RDMSR/WRMSR, LGDT/LIDT/SGDT/SIDT, INVLPG,

@@ -9,9 +9,9 @@
 
 static const IrHelper h_jmp_far = {"jmp_far",
                                    (void *)helper_jmp_far,
-                                   3,
+                                   4,
                                    IRH_VOID,
-                                   {IR_I32, IR_I64, IR_I32},
+                                   {IR_I32, IR_I64, IR_I64, IR_I32},
                                    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
                                        IRH_RAISE};
 static const IrHelper h_call_far = {"call_far",
@@ -22,9 +22,12 @@ static const IrHelper h_call_far = {"call_far",
                                     IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
                                         IRH_RAISE};
 static const IrHelper h_iret = {
-    "iret",   (void *)helper_iret,
-    1,        IRH_VOID,
-    {IR_I32}, IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
+    "iret",
+    (void *)helper_iret,
+    2,
+    IRH_VOID,
+    {IR_I32, IR_I64},
+    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB | IRH_RAISE};
 static const IrHelper h_syscall = {
     "syscall", (void *)helper_syscall,
     1,         IRH_VOID,
@@ -53,6 +56,55 @@ static const IrHelper h_ret_far = {"ret_far",
                                    {IR_I32, IR_I32},
                                    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
                                        IRH_RAISE};
+
+static const IrHelper h_lar_lsl = {"lar_lsl",
+                                   (void *)helper_lar_lsl,
+                                   2,
+                                   IRH_VOID,
+                                   {IR_I32, IR_I32},
+                                   IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                       IRH_RAISE};
+static const IrHelper h_verr_verw = {"verr_verw",
+                                     (void *)helper_verr_verw,
+                                     2,
+                                     IRH_VOID,
+                                     {IR_I32, IR_I32},
+                                     IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB |
+                                         IRH_RAISE};
+static const IrHelper h_arpl = {
+    "arpl",      (void *)helper_arpl, 2,
+    IRH_RET_I64, {IR_I64, IR_I64},    IRH_ENV | IRH_RD_GLOB | IRH_WR_GLOB};
+
+/*
+ * LAR, LSL, VERR, VERW, ARPL: #UD in real and V86 mode; the helpers set
+ * ZF (and LAR/LSL the destination when ZF is 1) in env.
+ */
+static void op_desc_query(Dc *dc)
+{
+    const DecodedInsn *d = dc->d;
+    if (!(dc->hflags & HF_PE) || (dc->hflags & HF_VM)) {
+        tr_exception(dc, 6);
+        return;
+    }
+    if (d->id == XI_ARPL) {
+        IrTemp addr = 0;
+        IrTemp dst = tr_ld_rmw(dc, &d->op[0], &addr);
+        IrTemp args[] = {dst, tr_ld(dc, &d->op[1], NULL)};
+        IrTemp v = tr_new(dc);
+        ir_call(dc->f, &h_arpl, v, args);
+        tr_st(dc, &d->op[0], addr, v);
+    } else if (d->id == XI_LAR || d->id == XI_LSL) {
+        uint32_t op = (d->id == XI_LSL) | d->op[0].reg << 8 | d->opsize << 16;
+        IrTemp args[] = {tr_ld(dc, &d->op[1], NULL),
+                         ir_const(dc->f, IR_I32, op)};
+        ir_call(dc->f, &h_lar_lsl, 0, args);
+    } else {
+        IrTemp args[] = {tr_ld(dc, &d->op[0], NULL),
+                         ir_const(dc->f, IR_I32, d->id == XI_VERW)};
+        ir_call(dc->f, &h_verr_verw, 0, args);
+    }
+    dc->cc_op = CC_OP_DYNAMIC;
+}
 
 /* MOV r/m, Sreg (a register gets the selector zero-extended to its size);
  * MOV Sreg, r/m: CS is #UD */
@@ -161,6 +213,13 @@ bool tr_seg(Dc *dc)
     case XI_MOV_SEG:
         op_mov_seg(dc);
         return true;
+    case XI_LAR:
+    case XI_LSL:
+    case XI_VERR:
+    case XI_VERW:
+    case XI_ARPL:
+        op_desc_query(dc);
+        return true;
     case XI_LLDT:
     case XI_LTR: {
         IrTemp args[] = {tr_ld(dc, &d->op[0], NULL),
@@ -197,7 +256,8 @@ bool tr_seg(Dc *dc)
         return true;
     case XI_JMPF: {
         far_target(dc, &sel, &off);
-        IrTemp args[] = {sel, off, ir_const(dc->f, IR_I32, d->opsize)};
+        IrTemp args[] = {sel, off, tr_const(dc, dc->next_pc),
+                         ir_const(dc->f, IR_I32, d->opsize)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_jmp_far, 0, args);
         far_end(dc);
@@ -255,7 +315,8 @@ bool tr_seg(Dc *dc)
         ir_call(dc->f, &h_swapgs, 0, NULL);
         return true;
     case XI_IRET: {
-        IrTemp args[] = {ir_const(dc->f, IR_I32, d->opsize)};
+        IrTemp args[] = {ir_const(dc->f, IR_I32, d->opsize),
+                         tr_const(dc, dc->next_pc)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_iret, 0, args);
         far_end(dc);

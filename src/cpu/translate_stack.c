@@ -13,6 +13,7 @@
  * or IF was set, else chained to the next instruction. Stack widths and
  * addresses come from tr_stack_size/tr_sp_plus/tr_push (translate_ops.c).
  */
+#include "cpu/seg_int.h"
 #include "cpu/translate_int.h"
 
 #include "util/log.h"
@@ -24,15 +25,34 @@ static const IrHelper h_pop_seg = {
     "pop_seg", (void *)helper_pop_seg, 2,
     IRH_VOID,  {IR_I32, IR_I32},       IRH_ENV | IRH_RD_GLOB | IRH_RAISE};
 
-/* V86 mode with IOPL < 3: PUSHF and POPF are #GP(0) (no VME) */
-static bool stack_v86_gp(Dc *dc)
+/* V86 mode with IOPL < 3: PUSHF and POPF are #GP(0), or with CR4.VME
+ * and a 16-bit operand work on VIF (helper_v86.c); true: done here */
+static bool stack_v86_gp(Dc *dc, bool popf)
 {
     uint32_t hf = dc->env->hflags;
-    if ((hf & HF_VM) && (hf & HF_IOPL_MASK) != HF_IOPL_MASK) {
+    if (!(hf & HF_VM) || (hf & HF_IOPL_MASK) == HF_IOPL_MASK) {
+        return false;
+    }
+    if (tr_stack_size(dc) != 2) {
         tr_exception(dc, 13);
         return true;
     }
-    return false;
+    IrFunc *f = dc->f;
+    ir_movi(f, IR_I64, x86_g.rip, dc->pc);
+    if (!popf) {
+        IrTemp v = tr_new(dc);
+        ir_call(f, &v86_h_pushf, v, NULL);
+        tr_push(dc, v, 2);
+        return true;
+    }
+    IrTemp v = tr_pop_ld(dc, 2), chg = tr_new(dc);
+    IrTemp args[] = {v};
+    ir_call(f, &v86_h_popf, chg, args);
+    tr_sp_add(dc, 2);
+    dc->cc_op = CC_OP_DYNAMIC;
+    ir_movi(f, IR_I64, x86_g.rip, dc->next_pc);
+    tr_exit(dc, IR_EXIT_LOOKUP);
+    return true;
 }
 
 /* the selector of segment register seg, zero-extended */
@@ -123,7 +143,7 @@ static void op_pop(Dc *dc)
 /* PUSHF: RFLAGS with VM and RF cleared in the image (SDM PUSHF) */
 static void op_pushf(Dc *dc)
 {
-    if (stack_v86_gp(dc)) {
+    if (stack_v86_gp(dc, false)) {
         return;
     }
     IrFunc *f = dc->f;
@@ -145,7 +165,7 @@ static void op_pushf(Dc *dc)
  */
 static void op_popf(Dc *dc)
 {
-    if (stack_v86_gp(dc)) {
+    if (stack_v86_gp(dc, true)) {
         return;
     }
     IrFunc *f = dc->f;

@@ -13,6 +13,7 @@
  * Also HLT, CLI/STI (CPL/IOPL checks), INT n (gate checks in helper_int),
  * INT1, UD0/UD1 and the PREFETCH hints (NOPs without a memory access).
  */
+#include "cpu/seg_int.h"
 #include "cpu/translate_int.h"
 
 #include "cpu/cpuid.h"
@@ -395,6 +396,12 @@ static void sys_exit_lookup(Dc *dc, IrExit why)
  */
 static void op_cli_sti(Dc *dc, bool sti)
 {
+    uint32_t hf = dc->env->hflags;
+    if (!sys_iopl_ok(dc) && ((hf & HF_VM) || (hf & HF_CPL_MASK) == 3)) {
+        ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc); /* VIF: VME, PVI */
+        ir_call(dc->f, sti ? &v86_h_sti : &v86_h_cli, 0, NULL);
+        return;
+    }
     if (!sys_iopl_ok(dc)) {
         tr_exception(dc, 13);
         return;
@@ -425,15 +432,15 @@ static void op_hlt(Dc *dc)
 
 static void op_int(Dc *dc)
 {
-    uint32_t hf = dc->env->hflags;
-    if ((hf & HF_VM) && (hf & HF_IOPL_MASK) != HF_IOPL_MASK) {
-        tr_exception(dc, 13); /* V86 with IOPL < 3, no VME */
-        return;
-    }
+    bool v86 = dc->env->hflags & HF_VM; /* IOPL and VME: helper_v86.c */
     IrTemp args[] = {ir_const(dc->f, IR_I32, (uint32_t)dc->d->op[0].val & 0xff),
                      tr_const(dc, dc->next_pc)};
     ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
-    ir_call(dc->f, &h_int, 0, args);
+    ir_call(dc->f, v86 ? &v86_h_int : &h_int, 0, args);
+    if (v86) { /* redirected to the 8086 handler: RIP set */
+        tr_exit(dc, IR_EXIT_LOOKUP);
+        return;
+    }
     ir_exit_tb(dc->f, IR_EXIT_FRONTEND); /* not reached */
     dc->ended = true;
 }
