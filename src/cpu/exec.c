@@ -642,6 +642,9 @@ void cpu_event_mask_sync(CpuX86 *env)
 {
     uint32_t mask =
         cpu_irq_allowed(env) ? CPU_EV_ALL : CPU_EV_ALL & ~CPU_EV_IRQ;
+    if (env->nmi_blocked) {
+        mask &= ~(uint32_t)CPU_EV_NMI; /* until IRET */
+    }
     if (mask != __atomic_load_n(&env->event_mask, __ATOMIC_SEQ_CST)) {
         cpu_event_mask_set(env, mask);
     }
@@ -654,8 +657,38 @@ bool cpu_interrupt(CpuX86 *env, int vector)
     env->has_error_code = false;
     env->exception_soft = false;
     env->halted = false;
+    TRACE(LOG_INT, "Servicing hardware INT=0x%02x\n", vector);
     cpu_debug_event(env);
     return cpu_deliver(env, env->tcg_cpu);
+}
+
+bool cpu_service_events(CpuX86 *env)
+{
+    uint32_t ev = cpu_events(env);
+    if (ev & CPU_EV_INIT) {
+        cpu_event_clear(env, CPU_EV_INIT | CPU_EV_SIPI);
+        cpu_x86_init(env);
+        env->wait_sipi = !env->bsp;
+        return true;
+    }
+    if (ev & CPU_EV_SIPI) {
+        cpu_event_clear(env, CPU_EV_SIPI);
+        if (env->wait_sipi) { /* a SIPI in any other state is dropped */
+            uint16_t sel = (uint16_t)(env->sipi_vector << 8);
+            cpu_seg_load_real(env, R_CS, sel);
+            env->rip = 0;
+            env->wait_sipi = false;
+            env->halted = false;
+        }
+    }
+    if ((ev & CPU_EV_NMI) && !env->nmi_blocked && !env->wait_sipi &&
+        !(env->hflags & HF_INHIBIT_IRQ)) {
+        cpu_event_clear(env, CPU_EV_NMI);
+        env->nmi_blocked = true;
+        cpu_event_mask_sync(env);
+        return cpu_interrupt(env, 2);
+    }
+    return true;
 }
 
 void cpu_event_mask_set(CpuX86 *env, uint32_t mask)

@@ -478,6 +478,8 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     ctx.efer = env->efer;
     ctx.cpl = priv == MMU_IDX_USER ? 3 : 0;
     ctx.ac = priv == MMU_IDX_KNOSMAP;
+    ctx.pkru = env->pkru;
+    ctx.pkrs = (uint32_t)env->msr.pkrs;
     /* PAE PDPTEs are read from memory at each walk (no PDPTE registers) */
     return walk_translate(&ctx, vaddr, acc, out);
 }
