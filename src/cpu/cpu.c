@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/smm.h"
 #include "util/log.h"
 
 CpuX86 *cpu_x86_new(AddrSpace *as)
@@ -86,6 +87,7 @@ void cpu_x86_reset(CpuX86 *env)
     cpu_reset_msrs(env);
     env->a20_mask = ~0ull;
     env->halted = false;
+    smm_reset(env);
     env->exception_index = -1;
     env->error_code = 0;
     env->has_error_code = false;

@@ -169,6 +169,9 @@ enum {
     CPU_EV_STOP = 1u << 6, /* leave cpu_exec: main loop, timeout, reset */
     CPU_EV_ALL = (1u << 7) - 1,
 };
+/* exception_index of a shutdown (RSM's failed checks): the triple-fault
+ * exit of cpu_exec, never delivered */
+#define CPU_EXC_SHUTDOWN 0x100
 
 typedef struct CpuX86 {
     /* ---- hot: generated code (offsets pinned below) ---- */
@@ -204,6 +207,15 @@ typedef struct CpuX86 {
     bool exception_soft; /* INT n: gate DPL checked, no EXT bit */
     bool deliver;        /* system mode: exceptions go through the IVT/IDT */
     uint64_t exception_cr2;
+
+    /* ---- SMM and MONITOR/MWAIT (cpu/smm.c, cpu/translate_mwait.c) ---- */
+    AddrSpace *smm_as;        /* memory in SMM (SMRAM shown); NULL: as */
+    uint64_t smbase;          /* state save at +0xfe00, entry at +0x8000 */
+    bool nmi_blocked;         /* NMIs held pending (SMM until RSM) */
+    bool smm_nmi_was_blocked; /* at SMM entry: blocked again after RSM */
+    bool mwait_irq_break;     /* halted by MWAIT ECX[0]: IRQs wake, IF=0 too */
+    bool monitor_armed;       /* MONITOR ran since the last MWAIT */
+    uint64_t monitor_addr;    /* its linear address */
 
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as;    /* system memory as this CPU sees it */
@@ -321,6 +333,12 @@ static inline void cpu_dev_lock(CpuX86 *env, bool lock)
 static inline uint64_t cpu_code_base(const CpuX86 *env)
 {
     return (env->hflags & HF_CS64) ? 0 : env->segs[R_CS].base;
+}
+
+/* the memory this CPU sees now: SMRAM included while in SMM */
+static inline AddrSpace *cpu_mem_as(const CpuX86 *env)
+{
+    return (env->hflags & HF_SMM) && env->smm_as ? env->smm_as : env->as;
 }
 
 /* `-d cpu`: registers in QEMU's layout */

@@ -164,7 +164,7 @@ static void *vcpu_thread(void *arg)
             }
             cpu_event_mask_sync(env); /* CLI left it open: close it */
         }
-        if (env->halted) { /* until an interrupt or a request */
+        if (env->halted && !cpu_halt_wake(env)) { /* until an event */
             main_loop_lock(v->ml);
             main_loop_vcpu_wait(v->ml, -1);
             main_loop_unlock(v->ml);
