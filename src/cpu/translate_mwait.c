@@ -1,6 +1,7 @@
 /*
  * MONITOR and MWAIT (SDM vol. 2): both #UD unless the model has MONITOR
- * (the feature gate in translate.c) and above CPL 0 (also V86); #GP(0)
+ * (env->features; not in CPU_FEATURES_MAX yet) and above CPL 0 (also
+ * V86); #GP(0)
  * for reserved extensions: MONITOR with ECX != 0, MWAIT with ECX[31:1]
  * set (extension 0, break on interrupt, is supported). MONITOR arms the
  * linear address rAX through DS (or the override) after a byte-load
@@ -12,6 +13,7 @@
  * checked. Not modelled: a store to the monitored line does not end the
  * wait (an interrupt does), so a second vCPU must send one.
  */
+#include "cpu/cpu_features.h"
 #include "cpu/translate_int.h"
 
 static NORETURN void mwait_gp(CpuX86 *env, uintptr_t ra)
@@ -77,8 +79,10 @@ bool tr_mwait(Dc *dc)
     if (id != XI_MONITOR && id != XI_MWAIT) {
         return false;
     }
-    if (dc->hflags & HF_CPL_MASK) {
-        tr_exception(dc, 6); /* CPL > 0 (V86 too): #UD */
+    /* the gate passes features outside CPU_FEATURES_MAX: check here */
+    if (!cpu_has_feature(dc->env, XFEAT_MONITOR) ||
+        (dc->hflags & HF_CPL_MASK)) {
+        tr_exception(dc, 6); /* no MONITOR, or CPL > 0 (V86 too): #UD */
         return true;
     }
     if (id == XI_MONITOR) {

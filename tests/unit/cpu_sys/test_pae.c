@@ -68,13 +68,13 @@ static void setup(size_t b)
 /* PAE on, CR3 = PDPT (paging still off: no load), then CR0.PG: the load */
 static int paging_on(void)
 {
-    return RUN(0xb8, 0x20, 0, 0, 0,         /* mov eax, CR4.PAE */
-               0x0f, 0x22, 0xe0,            /* mov cr4, eax */
-               0xb8, 0x00, 0x60, 0, 0,      /* mov eax, PDPT */
-               0x0f, 0x22, 0xd8,            /* mov cr3, eax */
-               0x0f, 0x20, 0xc0,            /* mov eax, cr0 */
-               0x0d, 0, 0, 0, 0x80,         /* or eax, CR0.PG */
-               0x0f, 0x22, 0xc0);           /* mov cr0, eax; int3 */
+    return RUN(0xb8, 0x20, 0, 0, 0,    /* mov eax, CR4.PAE */
+               0x0f, 0x22, 0xe0,       /* mov cr4, eax */
+               0xb8, 0x00, 0x60, 0, 0, /* mov eax, PDPT */
+               0x0f, 0x22, 0xd8,       /* mov cr3, eax */
+               0x0f, 0x20, 0xc0,       /* mov eax, cr0 */
+               0x0d, 0, 0, 0, 0x80,    /* or eax, CR0.PG */
+               0x0f, 0x22, 0xc0);      /* mov cr0, eax; int3 */
 }
 
 /* mov eax, [TM_DATA]; int3: the value read */
@@ -145,8 +145,8 @@ Test(pae, mov_cr4_pge_reloads_them)
 
 Test(pae, reserved_bits_fault_mov_cr3_and_load_nothing)
 {
-    static const uint64_t bad[] = {0x2, 0x4, 0x20, 0x100, 1ull << 46,
-                                   1ull << 63};
+    static const uint64_t bad[] = {0x2,   0x4,        0x20,
+                                   0x100, 1ull << 46, 1ull << 63};
     for (size_t b = 0; b < 2; b++) {
         setup(b);
         cr_assert_eq(paging_on(), 3);
