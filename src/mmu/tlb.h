@@ -8,7 +8,8 @@
  * Behind it: an 8-entry victim TLB per index, then a second-level TLB of
  * completed walk results (4 KiB pages and, separately, large pages), and
  * only then the guest page tables (mmu/walk.h). Fills look the physical
- * page up with as_find() on the space the CPU sees (cpu_mem_as: SMRAM in SMM).
+ * page up with as_find() in the space the CPU sees (cpu_mem_as: SMRAM
+ * shown in SMM).
  * tlb_ld_slow/tlb_st_slow are the TcgLdSlowFn/TcgStSlowFn of the JIT.
  *
  * Contexts: all of the above, for every MMU index, makes one TlbCtx, the

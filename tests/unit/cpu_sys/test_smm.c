@@ -12,6 +12,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/smm.h"
+#include "mmu/walk.h"
 #include "tiny_machine.h"
 
 #define SMBASE 0x30000ull
@@ -383,5 +384,76 @@ Test(smm, an_smi_in_hlt_returns_to_hlt)
             }
             teardown();
         }
+    }
+}
+
+Test(smm, smram_code_is_protected_against_writes)
+{
+    static const uint8_t h[] = {0x2e, 0xc6, 0x06, 0x0b, 0x80,
+                                0x90, /* mov byte cs:[800b], nop */
+                                0x90, 0x90, 0x90, 0x90, 0x90, /* nops */
+                                0xcc,        /* 800b: int3, then a nop */
+                                0x0f, 0xaa}; /* rsm */
+    static const uint8_t int3 = 0xcc;
+    for (size_t b = 0; b < 2; b++) {
+        setup(b);
+        handler(h, sizeof(h));
+        cr_assert_eq(smi_run(just_int3, 1), 3);
+        cr_assert_eq(m.env->hflags & HF_SMM, 0, "its own store took effect");
+        cr_assert_eq(m.env->rip, TM_CODE + 1);
+        /* a store to the RAM under SMRAM leaves the handler alone */
+        cr_assert_eq(as_write(m.as, SMBASE + 0x8006, &int3, 1, MEMATTRS_CPU),
+                     MEMTX_OK);
+        cr_assert_eq(smi_run(just_int3, 1), 3);
+        cr_assert_eq(m.env->hflags & HF_SMM, 0);
+        /* one through the SMM space (open SMRAM) drops its blocks */
+        cr_assert_eq(as_write(smm_as, SMBASE + 0x8006, &int3, 1, MEMATTRS_CPU),
+                     MEMTX_OK);
+        cr_assert_eq(smi_run(just_int3, 1), 3);
+        cr_assert(m.env->hflags & HF_SMM, "stopped at the new int3");
+        cr_assert_eq(m.env->rip, HANDLER + 7);
+        teardown();
+    }
+}
+
+Test(smm, rsm_to_pae_paging_reloads_the_pdptes)
+{
+    static const uint8_t rd[] = {0xa1, 0x00, 0x00, 0x04, 0x40, 0xcc};
+    for (size_t b = 0; b < 2; b++) {
+        setup(b);
+        handler(int3_rsm, sizeof(int3_rsm));
+        CpuX86 *env = m.env;
+        uint64_t pdpt0 = 0x7000 | 1, pd0 = 0x83, pdx = 0x8000 | 1;
+        memset(m.mem + 0x6000, 0, 0x3000);
+        memcpy(m.mem + 0x6000, &pdpt0, 8);
+        memcpy(m.mem + 0x7000, &pd0, 8); /* 2 MiB at 0: identity */
+        memcpy(m.mem + 0x8000, &pd0, 8); /* 1 GiB up: the same 2 MiB */
+        env->efer = 0;
+        env->cr[0] = CR0_PE | CR0_ET | CR0_PG;
+        env->cr[3] = 0x6000;
+        env->cr[4] = CR4_PAE;
+        cr_assert(walk_pae_load_pdptes(m.as, 0x6000, 0, env->pdpte));
+        uint32_t d = SEG_AR_P | SEG_AR_S | 0x3u | SEG_AR_DB | SEG_AR_G;
+        for (int s = 0; s < CPU_NB_SEGS; s++) {
+            cpu_seg_set(env, s, 0x10, 0, 0xffffffff, d);
+        }
+        cpu_seg_set(env, R_CS, 0x08, 0, 0xffffffff,
+                    SEG_AR_P | SEG_AR_S | 0xbu | SEG_AR_DB | SEG_AR_G);
+        cpu_update_hflags(env);
+        tlb_flush(env);
+        uint32_t v = 0xfeedf00d;
+        memcpy(m.mem + TM_DATA, &v, 4);
+        cr_assert_eq(smi_run(rd, sizeof(rd)), 3);
+        memcpy(m.mem + 0x6008, &pdx, 8); /* PDPTE 1 appears in memory */
+        cr_assert_eq(run(HANDLER + 1), 3, "no #PF: RSM loaded PDPTE 1");
+        cr_assert_eq(env->pdpte[1], pdx);
+        cr_assert_eq(env->regs[R_EAX], v);
+        /* an RSM to PAE paging with a reserved PDPTE bit shuts down */
+        cpu_smi(env);
+        cr_assert_eq(run(TM_CODE), 3);
+        pdx |= 0x100;
+        memcpy(m.mem + 0x6008, &pdx, 8);
+        cr_assert_eq(run(HANDLER + 1), -2);
+        teardown();
     }
 }
