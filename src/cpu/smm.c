@@ -259,8 +259,8 @@ static void smm_load(CpuX86 *env, const SmmState *st)
     env->cr[3] = lma ? st->cr3 : st->cr3 & 0xffffffffu;
     env->cr[4] = st->cr4;
     memcpy(env->pdpte, st->pdpte, sizeof(env->pdpte));
-    env->dr[6] = st->dr6;
-    env->dr[7] = st->dr7;
+    env->dr[6] = (uint32_t)st->dr6; /* bits 63:32 are reserved (zero) */
+    env->dr[7] = (uint32_t)st->dr7;
     memcpy(env->regs, st->regs, sizeof(env->regs));
     env->rip = st->rip;
     env->smbase = st->smbase;
@@ -268,6 +268,9 @@ static void smm_load(CpuX86 *env, const SmmState *st)
     env->nmi_blocked = env->smm_nmi_was_blocked;
     env->hflags &= ~(uint32_t)(HF_SMM | HF_INHIBIT_IRQ);
     cpu_load_eflags(env, st->rflags, ~0ull); /* hflags, event mask */
+    if (!(env->hflags & HF_CS64)) {
+        env->rip &= 0xffffffffu; /* EIP outside 64-bit code */
+    }
     smm_tlb_reload(env);
 }
 

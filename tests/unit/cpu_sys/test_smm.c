@@ -457,3 +457,26 @@ Test(smm, rsm_to_pae_paging_reloads_the_pdptes)
         teardown();
     }
 }
+
+Test(smm, an_smbase_outside_ram_faults_without_harm)
+{
+    for (size_t b = 0; b < 2; b++) {
+        setup(b);
+        handler(int3_rsm, sizeof(int3_rsm));
+        cr_assert_eq(smi_run(just_int3, 1), 3);
+        map_put(SMM_SMBASE, 0xfff00000u, 4); /* nothing there */
+        cr_assert_eq(run(HANDLER + 1), 3);
+        cr_assert_eq(m.env->smbase, 0xfff00000u);
+        /* the save is lost, the fetch reads open bus (0xff): #UD in SMM */
+        cr_assert_eq(smi_run(just_int3, 1), 6);
+        cr_assert(m.env->hflags & HF_SMM);
+        cr_assert_eq(m.env->segs[R_CS].base, 0xfff00000u);
+        /* RSM from there reads all-ones: CR0 bits 63:32, a shutdown */
+        static const uint8_t rsm[] = {0x0f, 0xaa};
+        cr_assert_eq(as_write(m.as, TM_DATA, rsm, 2, MEMATTRS_CPU), MEMTX_OK);
+        cpu_seg_set(m.env, R_CS, 0x4000, TM_DATA, 0xffffffff,
+                    m.env->segs[R_CS].attr);
+        cr_assert_eq(run(0), -2);
+        teardown();
+    }
+}
