@@ -41,7 +41,11 @@ enum {
     SMM_GPR = 0xff80, /* R15 first, down to RAX at 0xfff8 */
 };
 
-/* raise an SMI (any thread): taken at the next block boundary */
+/*
+ * Raise an SMI (any thread): taken at the next block boundary, also from
+ * HLT/MWAIT; a caller on another thread kicks a sleeping vCPU's thread
+ * (main_loop_vcpu_kick), as for an IRQ.
+ */
 void cpu_smi(CpuX86 *env);
 
 /*
