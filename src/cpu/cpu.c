@@ -65,6 +65,10 @@ static void cpu_reset_msrs(CpuX86 *env)
 
 void cpu_x86_reset(CpuX86 *env)
 {
+    if (log_enabled(LOG_CPU_RESET)) { /* the state before, as QEMU does */
+        fprintf(log_file(), "CPU Reset (CPU %u)\n", env->cpu_index);
+        cpu_dump_state(env, log_file());
+    }
     memset(env->regs, 0, sizeof(env->regs));
     env->regs[R_EDX] = env->cpuid_signature;
     env->rip = 0xfff0;
@@ -87,6 +91,8 @@ void cpu_x86_reset(CpuX86 *env)
     cpu_reset_msrs(env);
     env->a20_mask = ~0ull;
     env->halted = false;
+    env->wait_sipi = false;
+    env->nmi_blocked = false;
     smm_reset(env);
     env->exception_index = -1;
     env->error_code = 0;
@@ -94,6 +100,17 @@ void cpu_x86_reset(CpuX86 *env)
     env->exception_cr2 = 0;
     cpu_update_hflags(env);
     tlb_flush(env);
+}
+
+void cpu_x86_init(CpuX86 *env)
+{
+    CpuMsrs msr = env->msr;
+    uint64_t cache = env->cr[0] & (CR0_CD | CR0_NW);
+    uint64_t smbase = env->smbase; /* INIT keeps SMBASE */
+    cpu_x86_reset(env);
+    env->smbase = smbase;
+    env->msr = msr;
+    env->cr[0] = (env->cr[0] & ~(CR0_CD | CR0_NW)) | cache;
 }
 
 /* ---- RFLAGS ---- */
@@ -160,6 +177,61 @@ static uint32_t cpu_hflags_seg(const CpuX86 *env, uint32_t hf)
     return hf;
 }
 
+/*
+ * The offset ranges of one segment (SDM vol. 3A 5.3, 5.4): real and V86
+ * mode check only the limit (any type in the cache: unreal mode); in
+ * protected mode an unusable segment has no range, a code segment is
+ * never writable and readable only if its type says so, and expand-down
+ * data lies above the limit, up to 0xffff or 4 GiB-1 by the B flag.
+ */
+static SegRange cpu_seg_range(const SegCache *s, uint32_t hf)
+{
+    SegRange r = {0, s->limit, 0, s->limit};
+    if (!(hf & HF_PE) || (hf & HF_VM)) {
+        return r;
+    }
+    uint32_t type = s->attr & SEG_AR_TYPE;
+    if ((s->attr & SEG_AR_UNUSABLE) || !(s->attr & SEG_AR_S)) {
+        return (SegRange){1, 0, 1, 0};
+    }
+    if (type & 0x8u) { /* code: bit 1 readable */
+        r.wlo = 1, r.whi = 0;
+        if (!(type & 0x2u)) {
+            r.rlo = 1, r.rhi = 0;
+        }
+        return r;
+    }
+    if (type & 0x4u) { /* expand-down data */
+        uint32_t top = (s->attr & SEG_AR_DB) ? 0xffffffffu : 0xffffu;
+        r = (SegRange){s->limit + 1, top, s->limit + 1, top};
+        if (s->limit >= top) {
+            r = (SegRange){1, 0, 1, 0};
+        }
+    }
+    if (!(type & 0x2u)) { /* read-only data */
+        r.wlo = 1, r.whi = 0;
+    }
+    return r;
+}
+
+/* the segment ranges, and which segments need checks (HF_SEGCHK) */
+static uint32_t cpu_hflags_segchk(CpuX86 *env, uint32_t hf)
+{
+    for (int i = 0; i < CPU_NB_SEGS; i++) {
+        SegRange r = cpu_seg_range(&env->segs[i], hf);
+        env->seg_range[i] = r;
+        bool flat = r.rlo == 0 && r.rhi == 0xffffffffu && r.wlo == 0 &&
+                    r.whi == 0xffffffffu;
+        if (i == R_CS) {
+            flat = env->segs[i].limit == 0xffffffffu;
+        }
+        if (!flat && !(hf & HF_CS64)) {
+            hf |= HF_SEGCHK(i);
+        }
+    }
+    return hf;
+}
+
 static unsigned cpu_compute_cpl(const CpuX86 *env, uint32_t hf)
 {
     if (!(hf & HF_PE)) {
@@ -183,6 +255,7 @@ void cpu_update_hflags(CpuX86 *env)
     hf |= (fl & EFL_AC) ? HF_AC : 0;
     hf |= ((fl & EFL_IOPL) >> EFL_IOPL_SHIFT) << HF_IOPL_SHIFT;
     hf = cpu_hflags_seg(env, hf);
+    hf = cpu_hflags_segchk(env, hf);
     hf |= cpu_compute_cpl(env, hf);
     env->hflags = hf;
     cpu_event_mask_sync(env);
@@ -199,9 +272,7 @@ void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
     s->base = base;
     s->limit = limit;
     s->attr = attr;
-    if (seg == R_CS || seg == R_SS || seg == R_DS || seg == R_ES) {
-        cpu_update_hflags(env);
-    }
+    cpu_update_hflags(env); /* every segment: its range and HF_SEGCHK bit */
 }
 
 void cpu_seg_load_real(CpuX86 *env, int seg, uint16_t selector)
@@ -333,4 +404,32 @@ void cpu_dump_state(const CpuX86 *env, FILE *f)
         f, "CCS=%016" PRIx64 " CCD=%016" PRIx64 " CC2=%016" PRIx64 " CCO=%s\n",
         env->cc_src, env->cc_dst, env->cc_src2, cc_op_name((CcOp)env->cc_op));
     fprintf(f, "EFER=%016" PRIx64 " CR8=%" PRIx64 "\n", env->efer, env->cr[8]);
+}
+
+/*
+ * `-d int`, in QEMU's layout so that existing scripts read it: in
+ * protected mode, one line per exception or interrupt (a running count,
+ * vector, error code, i=1 for INT n, CPL, CS:RIP, the linear pc, SS:RSP,
+ * CR2 for #PF and RAX otherwise), then the register dump.
+ */
+void cpu_log_int(const CpuX86 *env, unsigned vector, uint32_t error, bool soft)
+{
+    static unsigned count;
+    if (!log_enabled(LOG_INT) || !(env->cr[0] & CR0_PE)) {
+        return;
+    }
+    FILE *f = log_file();
+    fprintf(f,
+            "%6u: v=%02x e=%04x i=%d cpl=%u IP=%04x:%016" PRIx64
+            " pc=%016" PRIx64 " SP=%04x:%016" PRIx64,
+            __atomic_fetch_add(&count, 1, __ATOMIC_RELAXED), vector, error,
+            soft, cpu_cpl(env), env->segs[R_CS].selector, env->rip,
+            env->segs[R_CS].base + env->rip, env->segs[R_SS].selector,
+            env->regs[R_ESP]);
+    if (vector == 14) {
+        fprintf(f, " CR2=%016" PRIx64 "\n", env->exception_cr2);
+    } else {
+        fprintf(f, " env->regs[R_EAX]=%016" PRIx64 "\n", env->regs[R_EAX]);
+    }
+    cpu_dump_state(env, f);
 }

@@ -86,6 +86,8 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define CR4_OSXSAVE BIT(18)
 #define CR4_SMEP BIT(20)
 #define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
+#define CR4_PKS BIT(24)
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
@@ -121,6 +123,21 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, CPU_NB_SEGS };
 #define HF_FSGSBASE BIT(23)
 #define HF_OSXSAVE BIT(24)
 #define HF_LA57 BIT(25) /* CR4.LA57: 57-bit canonical addresses */
+/*
+ * Segment checks (16/32-bit code only): set when accesses through a
+ * segment register of the group need limit/type checks, i.e. its read or
+ * write range (SegRange) is not all of 0..4 GiB-1: DS, ES or SS; FS or GS;
+ * and for CS, a limit below 4 GiB-1, so instruction fetches are checked.
+ * Flat segments cost nothing (the translator emits no check).
+ */
+#define HF_SEGCHK_DATA BIT(26)
+#define HF_SEGCHK_FSGS BIT(27)
+#define HF_SEGCHK_CS BIT(28)
+#define HF_SEGCHK(seg)                                                         \
+    ((seg) == R_CS                    ? HF_SEGCHK_CS                           \
+     : (seg) == R_FS || (seg) == R_GS ? HF_SEGCHK_FSGS                         \
+                                      : HF_SEGCHK_DATA)
+#define HF_SEGCHK_ALL (HF_SEGCHK_DATA | HF_SEGCHK_FSGS | HF_SEGCHK_CS)
 
 /* segment access rights, VMX layout: descriptor bits 40-47 and 52-55 */
 #define SEG_AR_TYPE 0x000fu
@@ -140,6 +157,17 @@ typedef struct SegCache {
     uint16_t pad[3];
 } SegCache;
 
+/*
+ * The offsets an access through a segment may touch, as decided by its
+ * cache: reads need rlo <= first and last <= rhi, writes the same with
+ * wlo/whi (expand-down data: limit+1 .. 0xffff or 4 GiB-1; an unusable or
+ * non-writable segment has an empty range, lo 1 > hi 0). Derived from the
+ * segment caches by cpu_update_hflags, read by generated code.
+ */
+typedef struct SegRange {
+    uint32_t rlo, rhi, wlo, whi;
+} SegRange;
+
 typedef struct DtReg {
     uint64_t base;
     uint32_t limit;
@@ -156,6 +184,7 @@ typedef struct CpuMsrs {
     uint64_t pat;
     uint64_t apic_base;
     uint64_t misc_enable;
+    uint64_t pkrs; /* IA32_PKRS: supervisor protection keys */
 } CpuMsrs;
 
 /* pending events (env->pending; cpu/exec.h raises and clears them) */
@@ -190,6 +219,7 @@ typedef struct CpuX86 {
     uint64_t a20_mask; /* ANDed into every physical address */
 
     /* ---- system state ---- */
+    SegRange seg_range[CPU_NB_SEGS]; /* from segs (cpu_update_hflags) */
     DtReg gdt, idt;
     SegCache ldt, tr;
     uint64_t cr[9]; /* CR0, CR2, CR3, CR4, CR8 used */
@@ -198,7 +228,14 @@ typedef struct CpuX86 {
     CpuMsrs msr;
     uint64_t pdpte[4];        /* PAE PDPTEs loaded at MOV CR3 */
     uint32_t cpuid_signature; /* CPUID.1:EAX; EDX at reset */
+    uint32_t cpu_index;       /* the vCPU's number (the machine sets it) */
     bool halted;
+    /* ---- NMI, INIT, SIPI (cpu/exec.c cpu_service_events) ---- */
+    bool bsp;         /* the bootstrap processor: INIT restarts it */
+    bool wait_sipi;   /* the wait-for-SIPI activity state */
+    bool nmi_blocked; /* from NMI delivery until the next IRET */
+    uint8_t sipi_vector;
+    uint32_t pkru; /* protection keys for user pages (RDPKRU/WRPKRU) */
 
     /* pending exception: vector (-1: none), error code, CR2 for #PF */
     int32_t exception_index;
@@ -211,8 +248,7 @@ typedef struct CpuX86 {
     /* ---- SMM and MONITOR/MWAIT (cpu/smm.c, cpu/translate_mwait.c) ---- */
     AddrSpace *smm_as;        /* memory in SMM (SMRAM shown); NULL: as */
     uint64_t smbase;          /* state save at +0xfe00, entry at +0x8000 */
-    bool nmi_blocked;         /* NMIs held pending (SMM until RSM) */
-    bool smm_nmi_was_blocked; /* at SMM entry: blocked again after RSM */
+    bool smm_nmi_was_blocked; /* nmi_blocked at SMI: restored by RSM */
     bool mwait_irq_break;     /* halted by MWAIT ECX[0]: IRQs wake, IF=0 too */
     bool monitor_armed;       /* MONITOR ran since the last MWAIT */
     uint64_t monitor_addr;    /* its linear address */
@@ -267,6 +303,9 @@ CpuX86 *cpu_x86_new(AddrSpace *as);
 void cpu_x86_free(CpuX86 *env);
 /* power-on/RESET state (SDM vol. 3A table 9-1); flushes the TLB */
 void cpu_x86_reset(CpuX86 *env);
+/* the INIT state: RESET's, but the MSRs, CR0.CD/NW and the x87/SSE state
+   are kept (SDM vol. 3A table 9-1, INIT column) */
+void cpu_x86_init(CpuX86 *env);
 
 /* RFLAGS from the lazy state, and back (only bits in mask change) */
 uint64_t cpu_compute_eflags(const CpuX86 *env);
@@ -343,5 +382,8 @@ static inline AddrSpace *cpu_mem_as(const CpuX86 *env)
 
 /* `-d cpu`: registers in QEMU's layout */
 void cpu_dump_state(const CpuX86 *env, FILE *f);
+/* `-d int`: an exception or interrupt about to be delivered (QEMU's
+   layout; soft: INT n) */
+void cpu_log_int(const CpuX86 *env, unsigned vector, uint32_t error, bool soft);
 
 #endif

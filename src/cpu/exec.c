@@ -670,11 +670,11 @@ void cpu_event_mask_sync(CpuX86 *env)
 {
     uint32_t mask =
         cpu_irq_allowed(env) ? CPU_EV_ALL : CPU_EV_ALL & ~CPU_EV_IRQ;
-    if (env->hflags & HF_SMM) {
-        mask &= ~(uint32_t)CPU_EV_SMI; /* held pending until RSM */
+    if (env->hflags & HF_SMM) { /* held pending until RSM */
+        mask &= ~(uint32_t)(CPU_EV_SMI | CPU_EV_INIT);
     }
     if (env->nmi_blocked) {
-        mask &= ~(uint32_t)CPU_EV_NMI;
+        mask &= ~(uint32_t)CPU_EV_NMI; /* until IRET (or RSM) */
     }
     if (mask != __atomic_load_n(&env->event_mask, __ATOMIC_SEQ_CST)) {
         cpu_event_mask_set(env, mask);
@@ -705,7 +705,37 @@ bool cpu_interrupt(CpuX86 *env, int vector)
     env->exception_soft = false;
     env->halted = false;
     env->mwait_irq_break = false;
+    TRACE(LOG_INT, "Servicing hardware INT=0x%02x\n", vector);
     return cpu_deliver(env, env->tcg_cpu);
+}
+
+bool cpu_service_events(CpuX86 *env)
+{
+    uint32_t ev = cpu_events(env);
+    if ((ev & CPU_EV_INIT) && !(env->hflags & HF_SMM)) { /* SMM: held */
+        cpu_event_clear(env, CPU_EV_INIT | CPU_EV_SIPI);
+        cpu_x86_init(env);
+        env->wait_sipi = !env->bsp;
+        return true;
+    }
+    if (ev & CPU_EV_SIPI) {
+        cpu_event_clear(env, CPU_EV_SIPI);
+        if (env->wait_sipi) { /* a SIPI in any other state is dropped */
+            uint16_t sel = (uint16_t)(env->sipi_vector << 8);
+            cpu_seg_load_real(env, R_CS, sel);
+            env->rip = 0;
+            env->wait_sipi = false;
+            env->halted = false;
+        }
+    }
+    if ((ev & CPU_EV_NMI) && !env->nmi_blocked && !env->wait_sipi &&
+        !(env->hflags & HF_INHIBIT_IRQ)) {
+        cpu_event_clear(env, CPU_EV_NMI);
+        env->nmi_blocked = true;
+        cpu_event_mask_sync(env);
+        return cpu_interrupt(env, 2);
+    }
+    return true;
 }
 
 void cpu_event_mask_set(CpuX86 *env, uint32_t mask)

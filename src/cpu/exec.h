@@ -69,6 +69,17 @@ bool cpu_halt_wake(CpuX86 *env);
  * thread, outside cpu_exec); false: a triple fault.
  */
 bool cpu_interrupt(CpuX86 *env, int vector);
+/*
+ * Take what of the pending NMI, INIT and SIPI the CPU can take now (the
+ * vCPU's thread, outside cpu_exec): INIT puts the CPU in its INIT state,
+ * an AP (not env->bsp) then in wait-for-SIPI; a SIPI in that state starts
+ * it in real mode at vector << 12; an NMI is delivered through vector 2
+ * unless an earlier NMI's handler has not yet executed IRET, and wakes a
+ * halted CPU. False: a triple fault delivering the NMI.
+ */
+bool cpu_service_events(CpuX86 *env);
+/* CPU_EV_NMI | CPU_EV_INIT | CPU_EV_SIPI */
+#define CPU_EV_SERVICE (CPU_EV_NMI | CPU_EV_INIT | CPU_EV_SIPI)
 static inline uint32_t cpu_events(const CpuX86 *env)
 {
     return __atomic_load_n(&env->pending, __ATOMIC_SEQ_CST);

@@ -254,8 +254,7 @@ static void int_deliver(void *arg)
     if (v == 14) {
         env->cr[2] = env->exception_cr2;
     }
-    TRACE(LOG_INT, "int: vector 0x%02x err 0x%x cpl %u rip 0x%llx\n", v, err,
-          cpu_cpl(env), (unsigned long long)env->rip);
+    cpu_log_int(env, v, err, env->exception_soft);
     env->exception_soft = false;
     if (!(env->hflags & HF_PE)) {
         int_real(env, v);
@@ -282,6 +281,7 @@ bool cpu_deliver(CpuX86 *env, TcgCpu *cpu)
             return true;
         }
         int nv = env->exception_index; /* faulted while delivering v */
+        TRACE(LOG_INT, "check_exception old: 0x%x new 0x%x\n", v, nv);
         if (v == 8) {
             return false; /* a fault delivering #DF: triple fault */
         }
@@ -381,6 +381,7 @@ static void int_iret_prot32(CpuX86 *env, uint32_t size, uintptr_t ra)
 void helper_iret(CpuX86 *env, uint32_t size)
 {
     uintptr_t ra = TCG_GETPC();
+    env->nmi_blocked = false; /* any IRET ends NMI blocking (SDM 6.7.1) */
     unsigned mo = seg_stack_memop(env, size);
     uint64_t sp = env->regs[R_ESP];
     bool real = !(env->hflags & HF_PE);

@@ -6,7 +6,8 @@
  * AMD64 format (revision 0x00020064, which SeaBIOS accepts), then the CPU
  * starts at SMBASE:8000 in a real-mode-like state with 4 GiB segments,
  * paging and protection off, CR4 and EFER clear, DR7 0x400, IF/TF clear,
- * NMIs blocked and further SMIs held pending until RSM (event_mask). RSM
+ * NMIs blocked (until RSM or an IRET), SMIs and INIT held pending until
+ * RSM (event_mask). RSM
  * (#UD outside SMM) checks the saved CR0/CR4/EFER/CR3 as hardware does
  * and shuts the CPU down on a bad combination, else restores everything,
  * SMBASE from the map (relocation), the halt (auto HALT restart) and NMI

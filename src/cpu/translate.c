@@ -200,8 +200,8 @@ static void tr_insn(Dc *dc)
     }
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
-        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_smm(dc) ||
-        tr_mwait(dc)) {
+        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_prot(dc) ||
+        tr_smm(dc) || tr_mwait(dc)) {
         return;
     }
     tr_unimp(dc);
@@ -332,6 +332,24 @@ static uint8_t *tr_check_setup(Dc *dc, const TcgTbDesc *desc, uint32_t size)
     return b;
 }
 
+/*
+ * CS.limit below 4 GiB-1 (real mode, 16-bit and small code segments): an
+ * instruction with a byte past the limit raises #GP(0) before it runs
+ * (SDM vol. 3A 5.3). Flat code segments get no check.
+ */
+static void tr_fetch_check(Dc *dc)
+{
+    IrFunc *f = dc->f;
+    IrTemp lim = tr_new(dc);
+    uint32_t ok = ir_label_new(f);
+    ir_ld(f, IR_I64, lim, (int32_t)offsetof(CpuX86, segs[R_CS].limit),
+          IR_MO_32);
+    ir_brcond(f, IR_I64, IR_LEU, tr_const(dc, dc->next_pc - 1), lim, ok);
+    tr_exception(dc, 13);
+    dc->ended = false;
+    ir_set_label(f, ok);
+}
+
 static const IrHelper h_end_inhibit = {
     "end_inhibit", (void *)helper_end_inhibit, 0, IRH_VOID, {0}, IRH_ENV};
 
@@ -341,7 +359,11 @@ static void tr_one(Dc *dc, const TrBlock *b, uint32_t i)
     dc->pc = b->pc[i];
     dc->next_pc = b->next_pc[i];
     dc->live_out = b->live[i];
+    dc->nsegchk = 0;
     ir_insn_start(dc->f, dc->pc, dc->cc_op, 0);
+    if (dc->hflags & HF_SEGCHK(R_CS)) {
+        tr_fetch_check(dc);
+    }
     if (i == 0 && dc->check_bytes) {
         tr_self_check(dc);
     }

@@ -135,7 +135,7 @@ static void op_alu_locked(Dc *dc, unsigned id)
                             : IR_ATOMIC_XOR;
     }
     IrTemp old = tr_new(dc);
-    ir_atomic_rmw(f, aop, IR_I64, old, tr_ea(dc, o0), v,
+    ir_atomic_rmw(f, aop, IR_I64, old, tr_ea_rmw(dc, o0), v,
                   tr_log2(size) | IR_MO_MMU(dc->mmu));
     CcClass cls;
     IrTemp r = tr_zext(dc, alu_compute(dc, id, old, b, c, &cls), size);
@@ -155,7 +155,7 @@ static bool op_unary_locked(Dc *dc, unsigned id)
     uint64_t v = id == XI_INC ? 1 : id == XI_DEC ? ~0ull : size_mask(size);
     IrTemp old = tr_new(dc);
     ir_atomic_rmw(dc->f, id == XI_NOT ? IR_ATOMIC_XOR : IR_ATOMIC_ADD, IR_I64,
-                  old, tr_ea(dc, o0), tr_const(dc, v),
+                  old, tr_ea_rmw(dc, o0), tr_const(dc, v),
                   tr_log2(size) | IR_MO_MMU(dc->mmu));
     if (id == XI_NOT) {
         return true;
@@ -252,7 +252,7 @@ static void op_xchg_EvGv(Dc *dc)
     IrTemp a;
     if (o0->type == XOP_MEM) {
         a = tr_new(dc);
-        ir_atomic_rmw(dc->f, IR_ATOMIC_XCHG, IR_I64, a, tr_ea(dc, o0), b,
+        ir_atomic_rmw(dc->f, IR_ATOMIC_XCHG, IR_I64, a, tr_ea_rmw(dc, o0), b,
                       tr_log2(o0->size) | IR_MO_MMU(dc->mmu));
     } else {
         a = tr_ld(dc, o0, NULL);

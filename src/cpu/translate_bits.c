@@ -55,11 +55,12 @@ static IrTemp bi_bt_addr(Dc *dc, const X86Operand *o0, IrTemp off)
     unsigned size = o0->size, lg = tr_log2(size);
     IrTemp so = tr_sext(dc, off, size);
     IrTemp words = bi_op2i(dc, IR_SAR, so, lg + 3);
-    IrTemp a =
-        bi_op2(dc, IR_ADD, tr_ea(dc, o0), bi_op2i(dc, IR_SHL, words, lg));
+    IrTemp ea = tr_ea(dc, o0), disp = bi_op2i(dc, IR_SHL, words, lg);
+    IrTemp a = bi_op2(dc, IR_ADD, ea, disp);
     if (dc->d->addrsize == 4) {
         a = bi_op1(dc, IR_EXT32U, a);
     }
+    tr_seg_derived(dc, a, ea, disp);
     return a;
 }
 
@@ -95,6 +96,7 @@ static void op_bt(Dc *dc, unsigned id, bool locked)
         unsigned k = id == XI_BTS ? 0 : id == XI_BTR ? 1 : 2;
         IrTemp arg = k == 1 ? bi_op1(dc, IR_NOT, mask) : mask;
         v = tr_new(dc);
+        tr_seg_check(dc, addr, size, true);
         ir_atomic_rmw(dc->f, aop[k], IR_I64, v, addr, arg,
                       tr_log2(size) | IR_MO_MMU(dc->mmu));
     } else {

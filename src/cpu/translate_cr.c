@@ -25,16 +25,16 @@
 #define CR4_MCE BIT(6)
 #define CR4_PCE BIT(8)
 #define CR4_OSXMMEXCPT BIT(10)
-#define CR4_PKE BIT(22)
 /* the CR4 bits this CPU implements; others are reserved (#GP) */
 #define CR4_KNOWN                                                              \
     (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE |      \
      CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP | CR4_LA57 |   \
-     CR4_FSGSBASE | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP | CR4_PKE)
+     CR4_FSGSBASE | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP | CR4_PKE |  \
+     CR4_PKS)
 /* a change of any of these invalidates every TLB entry (SDM 4.10.4.1) */
 #define CR4_FLUSH_ALL                                                          \
     (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_PKE | \
-     CR4_LA57)
+     CR4_PKS | CR4_LA57)
 #define CR0_FLUSH_ALL (CR0_PG | CR0_WP | CR0_PE | CR0_CD | CR0_NW)
 /* a change of these into PAE paging reloads the PDPTEs (SDM 4.4.1) */
 #define CR0_PDPTE_LOAD (CR0_PG | CR0_CD | CR0_NW)

@@ -40,6 +40,13 @@ typedef struct Dc {
     const uint8_t *check_bytes; /* NULL: no check */
     uint32_t check_size;
     uint64_t check_phys;
+    /* segment checks of the current insn: tr_seg_addr records the offset
+       behind each linear address it made, tr_seg_check finds it */
+    uint32_t nsegchk; /* records made (a ring of the last 4) */
+    struct {
+        IrTemp lin, off;
+        uint8_t seg, asize;
+    } segchk[4];
     /* flags (translate_flags.c) */
     uint16_t live_out; /* CC_* live after this insn (CC_ALL: unknown) */
     bool cc_note;      /* cc_a/cc_b: SUB operands of the cc_note_op state */
@@ -112,6 +119,19 @@ void tr_mode_init(Dc *dc, uint32_t hflags, uint64_t cs_base);
 bool tr_legacy(Dc *dc);
 /* offset a masked to the address size, plus the segment base */
 IrTemp tr_seg_addr(Dc *dc, IrTemp a, unsigned addrsize, unsigned seg);
+/* does an access through seg need limit/type checks in this block? */
+bool tr_seg_checked(const Dc *dc, unsigned seg);
+/*
+ * Before an access of size bytes at linear address lin (made by
+ * tr_seg_addr, or such an address plus a constant): #GP(0), #SS(0) for SS,
+ * when it lies outside the segment's read (write: write) range. No code
+ * when the segment needs no checks.
+ */
+void tr_seg_check(Dc *dc, IrTemp lin, unsigned size, bool write);
+/* lin = from + delta (a temp) in the same segment: record it for checks */
+void tr_seg_derived(Dc *dc, IrTemp lin, IrTemp from, IrTemp delta);
+/* the address of a LOCKed read-modify-write operand, write-checked */
+IrTemp tr_ea_rmw(Dc *dc, const X86Operand *o);
 /* push/pop operand size: 8 or 2 in 64-bit mode, else the operand size */
 unsigned tr_stack_size(Dc *dc);
 /* rSP += n at the stack width (SS.B: ESP or SP); _plus: the value only */
@@ -172,6 +192,8 @@ bool tr_smm(Dc *dc);
 bool tr_mwait(Dc *dc);
 /* MOV Sreg, LSS/LFS/LGS, far JMP/CALL/RET (translate_seg.c) */
 bool tr_seg(Dc *dc);
+/* STAC CLAC RDPKRU WRPKRU (translate_prot.c) */
+bool tr_prot(Dc *dc);
 /* HLT CLI STI INT n INT1 UD0 UD1 PREFETCHh (translate_sys.c) */
 bool tr_sys_ctl(Dc *dc);
 

@@ -128,6 +128,17 @@ static uint32_t tr_mo_stack(Dc *dc, IrTemp addr)
     return 0;
 }
 
+/* remember the offset behind lin (the last few of the insn are kept) */
+static void tr_seg_record(Dc *dc, IrTemp lin, IrTemp off, unsigned seg,
+                          unsigned asize)
+{
+    unsigned i = dc->nsegchk++ % (unsigned)ARRAY_LEN(dc->segchk);
+    dc->segchk[i].lin = lin;
+    dc->segchk[i].off = off;
+    dc->segchk[i].seg = (uint8_t)seg;
+    dc->segchk[i].asize = (uint8_t)asize;
+}
+
 /* FS/GS always; outside 64-bit mode CS, and DS/ES/SS when HF_ADDSEG */
 static bool tr_seg_has_base(Dc *dc, unsigned seg)
 {
@@ -152,6 +163,11 @@ IrTemp tr_seg_addr(Dc *dc, IrTemp a, unsigned addrsize, unsigned seg)
     } else if (addrsize == 2) {
         ir_op1(f, IR_EXT16U, IR_I64, a, a);
     }
+    if (tr_seg_checked(dc, seg)) {
+        IrTemp off = tr_new(dc);
+        ir_mov(f, IR_I64, off, a);
+        tr_seg_record(dc, a, off, seg, addrsize);
+    }
     if (tr_seg_has_base(dc, seg)) {
         IrTemp base = tr_new(dc);
         int32_t off = (int32_t)offsetof(CpuX86, segs[seg].base);
@@ -164,6 +180,105 @@ IrTemp tr_seg_addr(Dc *dc, IrTemp a, unsigned addrsize, unsigned seg)
     if (seg == XSEG_SS) {
         tr_ss_mark(dc, a);
     }
+    return a;
+}
+
+bool tr_seg_checked(const Dc *dc, unsigned seg)
+{
+    if (dc->dmode == X86_MODE64 || seg >= CPU_NB_SEGS) {
+        return false;
+    }
+    /* CS-relative data: code is never writable in protected mode */
+    return seg == XSEG_CS || (dc->hflags & HF_SEGCHK(seg));
+}
+
+/* the record of lin, or of the address lin = rec + k: *k gets k */
+static int tr_seg_find(const Dc *dc, IrTemp lin, uint64_t *k)
+{
+    *k = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int n = (int)MIN((unsigned)dc->nsegchk, ARRAY_LEN(dc->segchk));
+        for (int i = 0; i < n; i++) {
+            if (dc->segchk[i].lin == lin) {
+                return i;
+            }
+        }
+        /* lin = rec + const: the op that last defined lin, in this insn */
+        const IrFunc *f = dc->f;
+        const IrOp *def = NULL;
+        for (uint32_t i = f->nops; i-- > 0 && !def;) {
+            const IrOp *op = &f->ops[i];
+            if (op->opc == IR_INSN_START) {
+                break;
+            }
+            if (op->nout && IR_OUT(op, 0) == lin) {
+                def = op;
+            }
+        }
+        if (pass || !def || def->opc != IR_ADD ||
+            !ir_temp_is_const(f, IR_IN(def, 1)) || IR_IN(def, 0) == lin) {
+            return -1;
+        }
+        *k = f->temps[IR_IN(def, 1)].val;
+        lin = IR_IN(def, 0);
+    }
+    return -1;
+}
+
+void tr_seg_check(Dc *dc, IrTemp lin, unsigned size, bool write)
+{
+    if (dc->nsegchk == 0) {
+        return;
+    }
+    uint64_t k;
+    int i = tr_seg_find(dc, lin, &k);
+    if (i < 0) {
+        return;
+    }
+    IrFunc *f = dc->f;
+    unsigned seg = dc->segchk[i].seg;
+    int32_t lo_off = (int32_t)(write ? offsetof(CpuX86, seg_range[seg].wlo)
+                                     : offsetof(CpuX86, seg_range[seg].rlo));
+    int32_t hi_off = (int32_t)(write ? offsetof(CpuX86, seg_range[seg].whi)
+                                     : offsetof(CpuX86, seg_range[seg].rhi));
+    IrTemp first = tr_new(dc), last = tr_new(dc);
+    IrTemp lo = tr_new(dc), hi = tr_new(dc);
+    /* offsets are below 4 GiB; first + size - 1 is not wrapped */
+    ir_op2i(f, IR_ADD, IR_I64, first, dc->segchk[i].off, k);
+    if (dc->segchk[i].asize == 2) {
+        ir_op1(f, IR_EXT16U, IR_I64, first, first);
+    } else {
+        ir_op1(f, IR_EXT32U, IR_I64, first, first);
+    }
+    ir_op2i(f, IR_ADD, IR_I64, last, first, size - 1);
+    ir_ld(f, IR_I64, lo, lo_off, IR_MO_32);
+    ir_ld(f, IR_I64, hi, hi_off, IR_MO_32);
+    uint32_t bad = ir_label_new(f), ok = ir_label_new(f);
+    ir_brcond(f, IR_I64, IR_LTU, first, lo, bad);
+    ir_brcond(f, IR_I64, IR_LEU, last, hi, ok);
+    ir_set_label(f, bad);
+    tr_exception(dc, seg == XSEG_SS ? 12 : 13);
+    dc->ended = false;
+    ir_set_label(f, ok);
+}
+
+void tr_seg_derived(Dc *dc, IrTemp lin, IrTemp from, IrTemp delta)
+{
+    uint64_t k;
+    int i = dc->nsegchk ? tr_seg_find(dc, from, &k) : -1;
+    if (i < 0) {
+        return;
+    }
+    IrTemp off = tr_new(dc);
+    ir_op2(dc->f, IR_ADD, IR_I64, off, dc->segchk[i].off, delta);
+    ir_op2i(dc->f, IR_ADD, IR_I64, off, off, k);
+    tr_seg_record(dc, lin, off, dc->segchk[i].seg, dc->segchk[i].asize);
+}
+
+IrTemp tr_ea_rmw(Dc *dc, const X86Operand *o)
+{
+    IrTemp a = tr_ea(dc, o);
+    tr_seg_check(dc, a, o->size, true);
     return a;
 }
 
@@ -190,6 +305,7 @@ IrTemp tr_ea(Dc *dc, const X86Operand *o)
 
 IrTemp tr_mem_ld(Dc *dc, IrTemp addr, unsigned size)
 {
+    tr_seg_check(dc, addr, size, false);
     IrTemp t = tr_new(dc);
     ir_qld(dc->f, IR_I64, t, addr,
            tr_log2(size) | IR_MO_MMU(dc->mmu) | tr_mo_stack(dc, addr));
@@ -198,6 +314,7 @@ IrTemp tr_mem_ld(Dc *dc, IrTemp addr, unsigned size)
 
 void tr_mem_st(Dc *dc, IrTemp addr, IrTemp v, unsigned size)
 {
+    tr_seg_check(dc, addr, size, true);
     ir_qst(dc->f, IR_I64, v, addr,
            tr_log2(size) | IR_MO_MMU(dc->mmu) | tr_mo_stack(dc, addr));
 }
@@ -235,6 +352,7 @@ IrTemp tr_ld_rmw(Dc *dc, const X86Operand *o, IrTemp *addr)
     if (addr) {
         *addr = a;
     }
+    tr_seg_check(dc, a, o->size, true);
     ir_qld(dc->f, IR_I64, t, a,
            tr_log2(o->size) | IR_MO_MMU(dc->mmu) | IR_MO_WRITE |
                tr_mo_stack(dc, a));

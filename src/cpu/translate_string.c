@@ -112,7 +112,12 @@ static void str_rep(Dc *dc, unsigned id, unsigned size)
     bool repe = !(dc->d->pfx & XP_REPNE);
     uint32_t done = ir_label_new(f);
     bool tf = dc->env->hflags & HF_TF;
-    if ((id == XI_MOVS || id == XI_STOS) && !tf) {
+    /* the bulk helper checks no segment limits: those blocks go per
+       iteration */
+    unsigned sseg = dc->d->seg == XSEG_NONE ? XSEG_DS : dc->d->seg;
+    bool segchk = tr_seg_checked(dc, XSEG_ES) ||
+                  (id == XI_MOVS && tr_seg_checked(dc, sseg));
+    if ((id == XI_MOVS || id == XI_STOS) && !tf && !segchk) {
         str_rep_fast(dc, id, size);
     }
     IrTemp zero = tr_const(dc, 0);

@@ -146,7 +146,7 @@ static void op_xadd(Dc *dc, bool lock)
     IrTemp old, addr = (IrTemp)-1;
     if (lock) {
         old = tr_new(dc);
-        ir_atomic_rmw(dc->f, IR_ATOMIC_ADD, IR_I64, old, tr_ea(dc, o0), src,
+        ir_atomic_rmw(dc->f, IR_ATOMIC_ADD, IR_I64, old, tr_ea_rmw(dc, o0), src,
                       tr_log2(size) | IR_MO_MMU(dc->mmu));
     } else {
         old = tr_ld_rmw(dc, o0, &addr);
@@ -202,7 +202,7 @@ static void op_cmpxchg(Dc *dc, bool lock)
     IrTemp old, addr = (IrTemp)-1;
     if (lock) {
         old = tr_new(dc);
-        ir_atomic_cmpxchg(dc->f, IR_I64, old, tr_ea(dc, o0), acc, src,
+        ir_atomic_cmpxchg(dc->f, IR_I64, old, tr_ea_rmw(dc, o0), acc, src,
                           tr_log2(size) | IR_MO_MMU(dc->mmu));
     } else {
         old = tr_ld_rmw(dc, o0, &addr);
@@ -246,7 +246,7 @@ static void op_cmpxchg8b(Dc *dc, bool lock)
     ir_op2i(f, IR_SHL, IR_I64, t, x86_g.regs[R_ECX], 32);
     ir_op2(f, IR_OR, IR_I64, newv, newv, t);
     if (lock) {
-        ir_atomic_cmpxchg(f, IR_I64, old, tr_ea(dc, o0), cmpv, newv,
+        ir_atomic_cmpxchg(f, IR_I64, old, tr_ea_rmw(dc, o0), cmpv, newv,
                           IR_MO_64 | IR_MO_MMU(dc->mmu));
     } else { /* a read with write intent, then the write, as hardware */
         ir_mov(f, IR_I64, old, tr_ld_rmw(dc, o0, &addr));

@@ -33,6 +33,9 @@ struct Machine {
     CharBackend *serial[CONFIG_MAX_SERIAL];   /* what each port uses */
     PcMachine *pc;
     int signal_fd; /* -S: SIGINT, SIGTERM and SIGHUP, or -1 */
+    /* direct boot: what a reset loads again, and the vCPU it restarts */
+    const MachineConfig *cfg;
+    Vcpu *vcpu;
 };
 
 /* ---- character backends ---- */
@@ -242,6 +245,39 @@ static int machine_run_stopped(Machine *m)
  * rest of the platform (interrupt delivery from the PIC/APIC, 32-bit
  * protected-mode delivery): one "cannot boot" line for now.
  */
+/* load the images of a direct boot; -1 with *err */
+static int machine_load(Machine *m, const MachineConfig *cfg, BootInfo *bi,
+                        char **err)
+{
+    E820Entry e820[BOOT_RAM_MAP_MAX];
+    int n = pc_e820(m->pc, e820, BOOT_RAM_MAP_MAX);
+    BootRamMap map = {0};
+    for (int i = 0; i < n; i++) {
+        boot_ram_map_add(&map, e820[i].addr, e820[i].size, e820[i].type);
+    }
+    return boot_load_kernel(m->pc->sys_as, &map, cfg->kernel, cfg->initrd,
+                            cfg->append, bi, err);
+}
+
+/*
+ * A machine reset (after the devices' handlers): a direct boot loads its
+ * images again and the vCPU restarts in the loader's state, which is what
+ * QEMU's boot ROM does on every reset.
+ */
+static void machine_reset_boot(void *opaque)
+{
+    Machine *m = opaque;
+    BootInfo bi;
+    char *err = NULL;
+    if (machine_load(m, m->cfg, &bi, &err) < 0) {
+        log_host_error("reset: %s", err);
+        free(err);
+        main_loop_request_shutdown(m->loop, 1);
+        return;
+    }
+    vcpu_reset(m->vcpu, &bi);
+}
+
 static Vcpu *machine_boot(Machine *m, const MachineConfig *cfg, char **err)
 {
     if (!cfg->kernel) {
@@ -249,15 +285,8 @@ static Vcpu *machine_boot(Machine *m, const MachineConfig *cfg, char **err)
                        "(interrupt controllers, APIC), not implemented yet");
         return NULL;
     }
-    E820Entry e820[BOOT_RAM_MAP_MAX];
-    int n = pc_e820(m->pc, e820, BOOT_RAM_MAP_MAX);
-    BootRamMap map = {0};
-    for (int i = 0; i < n; i++) {
-        boot_ram_map_add(&map, e820[i].addr, e820[i].size, e820[i].type);
-    }
     BootInfo bi;
-    if (boot_load_kernel(m->pc->sys_as, &map, cfg->kernel, cfg->initrd,
-                         cfg->append, &bi, err) < 0) {
+    if (machine_load(m, cfg, &bi, err) < 0) {
         return NULL;
     }
     if (bi.kind != BOOT_KIND_MULTIBOOT) {
@@ -269,6 +298,9 @@ static Vcpu *machine_boot(Machine *m, const MachineConfig *cfg, char **err)
                        cfg->backend == ACCEL_INTERP ? TCG_BACKEND_INTERP
                                                     : TCG_BACKEND_JIT);
     vcpu_apply_boot(v, &bi);
+    m->cfg = cfg;
+    m->vcpu = v;
+    main_loop_add_reset_handler(m->loop, machine_reset_boot, m);
     return v;
 }
 
@@ -296,6 +328,10 @@ int machine_main(const MachineConfig *cfg)
     }
     int status = machine_run_stopped(m);
     vcpu_stop(v);
+    if (m->vcpu) {
+        main_loop_del_reset_handler(m->loop, machine_reset_boot, m);
+        m->vcpu = NULL;
+    }
     vcpu_free(v);
     machine_free(m);
     return status;

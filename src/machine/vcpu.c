@@ -22,6 +22,11 @@ struct Vcpu {
     pthread_t thread;
     bool started;
     volatile bool quit;
+    /* a machine reset: the state to restart in, handed over by vcpu_reset */
+    BootInfo reset_boot;
+    bool reset_has_boot;
+    bool reset_req;  /* atomic: reset_boot is ready */
+    bool wait_reset; /* triple-faulted: asleep until the reset comes */
 };
 
 static int64_t vcpu_deadline(Vcpu *v)
@@ -105,6 +110,7 @@ Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
     v->env->dev_lock = vcpu_dev_lock;
     v->env->dev_lock_opaque = v;
     v->env->deliver = true;
+    v->env->bsp = true; /* the only vCPU, for now */
     v->tcg = cpu_tcg_new(backend, 0);
     cpu_exec_attach(v->env, v->tcg);
     main_loop_set_kick(ml, vcpu_kick, v);
@@ -139,17 +145,29 @@ void vcpu_apply_boot(Vcpu *v, const BootInfo *bi)
 }
 
 /*
- * A triple fault. QEMU resets the machine; xlat has no CPU reset path to
- * firmware yet, so it shuts down with status 1 and says why.
+ * A triple fault: the CPU enters shutdown and the machine resets, as
+ * QEMU's does (with -no-reboot the main loop turns the reset into a
+ * shutdown with status 0). The vCPU sleeps until vcpu_reset hands it the
+ * state to restart in.
  */
 static void vcpu_triple_fault(Vcpu *v)
 {
-    log_guest_error("cpu", "triple fault at rip 0x%llx: shutting down",
+    log_guest_error("cpu", "triple fault at rip 0x%llx: machine reset",
                     (unsigned long long)v->env->rip);
-    log_host_error("the guest triple-faulted (rip 0x%llx)",
-                   (unsigned long long)v->env->rip);
-    main_loop_request_shutdown(v->ml, 1);
-    v->quit = true;
+    v->wait_reset = true;
+    main_loop_request_reset(v->ml);
+}
+
+/* the reset vcpu_reset asked for: RESET state, then the boot state */
+static void vcpu_do_reset(Vcpu *v)
+{
+    CpuX86 *env = v->env;
+    cpu_x86_reset(env);
+    cpu_event_clear(env, CPU_EV_ALL & ~CPU_EV_WORK);
+    if (v->reset_has_boot) {
+        vcpu_apply_boot(v, &v->reset_boot);
+    }
+    v->wait_reset = false;
 }
 
 static void *vcpu_thread(void *arg)
@@ -157,14 +175,29 @@ static void *vcpu_thread(void *arg)
     Vcpu *v = arg;
     CpuX86 *env = v->env;
     while (!v->quit) {
-        if (cpu_events(env) & CPU_EV_IRQ) {
+        if (__atomic_exchange_n(&v->reset_req, false, __ATOMIC_ACQ_REL)) {
+            vcpu_do_reset(v);
+            continue;
+        }
+        if (v->wait_reset) { /* shutdown state: only a reset ends it */
+            main_loop_lock(v->ml);
+            main_loop_vcpu_wait(v->ml, -1);
+            main_loop_unlock(v->ml);
+            cpu_event_clear(env, CPU_EV_STOP);
+            continue;
+        }
+        if ((cpu_events(env) & CPU_EV_SERVICE) && !cpu_service_events(env)) {
+            vcpu_triple_fault(v);
+            continue;
+        }
+        if ((cpu_events(env) & CPU_EV_IRQ) && !env->wait_sipi) {
             if (cpu_irq_allowed(env)) {
                 vcpu_take_irq(v); /* also wakes a halted CPU */
                 continue;
             }
             cpu_event_mask_sync(env); /* CLI left it open: close it */
         }
-        if (env->halted && !cpu_halt_wake(env)) { /* until an event */
+        if ((env->halted && !cpu_halt_wake(env)) || env->wait_sipi) {
             main_loop_lock(v->ml);
             main_loop_vcpu_wait(v->ml, -1);
             main_loop_unlock(v->ml);
@@ -184,6 +217,22 @@ static void *vcpu_thread(void *arg)
         }
     }
     return NULL;
+}
+
+void vcpu_reset(Vcpu *v, const BootInfo *bi)
+{
+    v->reset_has_boot = bi != NULL;
+    if (bi) {
+        v->reset_boot = *bi;
+    }
+    __atomic_store_n(&v->reset_req, true, __ATOMIC_RELEASE);
+    vcpu_raise(v, CPU_EV_STOP);
+}
+
+void vcpu_raise(Vcpu *v, uint32_t events)
+{
+    cpu_event_raise(v->env, events);
+    main_loop_vcpu_kick(v->ml);
 }
 
 void vcpu_start(Vcpu *v)

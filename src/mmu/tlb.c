@@ -478,6 +478,8 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     ctx.efer = env->efer;
     ctx.cpl = priv == MMU_IDX_USER ? 3 : 0;
     ctx.ac = priv == MMU_IDX_KNOSMAP;
+    ctx.pkru = env->pkru;
+    ctx.pkrs = (uint32_t)env->msr.pkrs;
     /* PAE paging outside IA-32e mode: the PDPTE registers, not memory */
     if ((ctx.cr4 & CR4_PAE) && !(ctx.efer & EFER_LMA)) {
         ctx.pdpte = env->pdpte;

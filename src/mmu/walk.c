@@ -312,15 +312,20 @@ static bool walk_user_access(const WalkCtx *ctx)
     return ctx->cpl == 3 && !ctx->implicit;
 }
 
-/* protection keys: data accesses to user pages in 4/5-level paging */
+/*
+ * Protection keys (SDM 4.6.2): data accesses in 4/5-level paging, to user
+ * pages by PKRU under CR4.PKE, to supervisor pages by IA32_PKRS under
+ * CR4.PKS (user-mode accesses to those fault anyway).
+ */
 static bool walk_pk_denies(const Walker *w, WalkAccess acc)
 {
     const WalkCtx *ctx = w->ctx;
-    if (acc == WALK_EXEC || !w->us || !(ctx->cr4 & WALK_CR4_PKE) ||
+    uint64_t on = w->us ? WALK_CR4_PKE : WALK_CR4_PKS;
+    if (acc == WALK_EXEC || !(ctx->cr4 & on) ||
         (w->mode != MODE_4L && w->mode != MODE_5L)) {
         return false;
     }
-    uint32_t rights = ctx->pkru >> (2 * w->pkey);
+    uint32_t rights = (w->us ? ctx->pkru : ctx->pkrs) >> (2 * w->pkey);
     if (rights & 1) {
         return true; /* access disable */
     }

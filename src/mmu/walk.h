@@ -27,6 +27,7 @@
 #define WALK_CR4_SMEP BIT(20)
 #define WALK_CR4_SMAP BIT(21)
 #define WALK_CR4_PKE BIT(22)
+#define WALK_CR4_PKS BIT(24)
 #define WALK_EFER_LMA BIT(10)
 #define WALK_EFER_NXE BIT(11)
 
@@ -85,6 +86,7 @@ typedef struct WalkCtx {
     MemAttrs attrs; /* attributes of the table accesses */
     uint64_t cr0, cr3, cr4, efer;
     uint32_t pkru;       /* protection keys for user pages (CR4.PKE) */
+    uint32_t pkrs;       /* for supervisor pages (CR4.PKS, IA32_PKRS) */
     uint8_t cpl;         /* 0..3 */
     bool ac;             /* RFLAGS.AC, for SMAP */
     bool implicit;       /* implicit supervisor access (GDT, IDT, TSS...) */

@@ -30,7 +30,8 @@
     X(pcall, "show protected-mode far calls, returns and task switches")       \
     X(ioport, "show I/O port accesses")                                        \
     X(stats, "print translator and TLB counters at exit")                      \
-    X(trace, "fine-grained tracing of device models")
+    X(trace, "fine-grained tracing of device models")                          \
+    X(cpu_reset, "show CPU state before CPU resets")
 
 enum {
 #define X(name, help) LOG_BIT_##name,
@@ -53,6 +54,7 @@ enum {
 #define LOG_IOPORT (1u << LOG_BIT_ioport)
 #define LOG_STATS (1u << LOG_BIT_stats)
 #define LOG_TRACE (1u << LOG_BIT_trace)
+#define LOG_CPU_RESET (1u << LOG_BIT_cpu_reset)
 
 extern uint32_t log_mask;
 

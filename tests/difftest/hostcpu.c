@@ -107,16 +107,17 @@ static bool dt_quirk_branch66(const DecodedInsn *d, X86Mode mode)
 }
 
 /*
- * REP CMPS with both operands on unmapped pages: which #PF is reported.
- * Seen on AMD family 25 (Zen 4), 64-bit and compatibility mode alike:
- * REPE CMPSB faults at rSI's operand, CMPSB without REP at rDI's. xlat
- * reports rDI's in both, the order the Intel hosts of the milestone-1
- * difftest runs agreed with (they never showed this difference).
+ * CMPS with both operands on unmapped pages: which #PF is reported. Seen
+ * on AMD family 25 (Zen 4), 64-bit and compatibility mode alike: REPE CMPSB
+ * faults at rSI's operand, CMPSB without REP at rDI's; on AMD family 26
+ * (Zen 5) both forms fault at rSI's. xlat reports rDI's, the order the
+ * Intel hosts of the milestone-1 difftest runs agreed with (they never
+ * showed this difference).
  */
-static bool dt_quirk_rep_cmps(const DecodedInsn *d, X86Mode mode)
+static bool dt_quirk_cmps(const DecodedInsn *d, X86Mode mode)
 {
     (void)mode;
-    return d->id == XI_CMPS && (d->pfx & (XP_REP | XP_REPNE));
+    return d->id == XI_CMPS;
 }
 
 const DtQuirk dt_quirks[] = {
@@ -124,10 +125,11 @@ const DtQuirk dt_quirks[] = {
      "64-bit mode near JMP/CALL/Jcc/LOOP with 66h: Intel ignores the prefix, "
      "AMD takes a 16-bit operand (rel16, IP truncated to 16 bits)",
      dt_quirk_branch66, 0, true},
-    {"rep-cmps-fault-order",
-     "REP CMPS with both operands faulting: xlat and Intel report the #PF of "
-     "ES:rDI (as CMPS without REP does on both vendors), AMD that of DS:rSI",
-     dt_quirk_rep_cmps, DT_UNDEF_PF_WHICH, false},
+    {"cmps-fault-order",
+     "CMPS with both operands faulting: xlat and Intel report the #PF of "
+     "ES:rDI, AMD that of DS:rSI (Zen 4 for REP CMPS only, Zen 5 for every "
+     "CMPS)",
+     dt_quirk_cmps, DT_UNDEF_PF_WHICH, false},
 };
 const unsigned dt_nquirks = ARRAY_LEN(dt_quirks);
 

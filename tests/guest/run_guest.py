@@ -3,6 +3,7 @@
 
     run_guest.py --emulator PATH [--qemu] [--accel ACCEL] --kernel ELF
                  [--expect LINE]... [--passes N] [--failures N] [--timeout S]
+                 [--reboot] [--status N]
 
 The kernel (tests/guest/lib) writes PASS/FAIL lines and "DONE failures=N" on
 COM1 and exits through isa-debug-exit with code 0x10 + failures, which the
@@ -12,6 +13,10 @@ is no FAIL line.
 
 Exit status 77 (meson: SKIP) when the emulator is not installed (QEMU); a
 skip is never reported as a pass. xlat failing to boot is a failure.
+
+The emulator runs with -no-reboot unless --reboot is given (a kernel that
+tests a reset). --status N expects exit status N instead of the pass code
+and no DONE line (e.g. 0: -no-reboot turned a reset into a clean exit).
 """
 import argparse
 import os
@@ -36,6 +41,10 @@ def parse_args():
     p.add_argument("--passes", type=int, default=None)
     p.add_argument("--failures", type=int, default=0)
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--reboot", action="store_true",
+                   help="let a reset reboot the machine (no -no-reboot)")
+    p.add_argument("--status", type=int, default=None,
+                   help="the exit status expected instead of the pass code")
     return p.parse_args()
 
 
@@ -47,7 +56,9 @@ def command(args, log):
         cmd += ["-accel", args.accel]
     cmd += ["-M", "pc", "-nographic", "-kernel", args.kernel,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-serial", "file:" + log, "-display", "none", "-no-reboot"]
+            "-serial", "file:" + log, "-display", "none"]
+    if not args.reboot:
+        cmd += ["-no-reboot"]
     return cmd
 
 
@@ -64,6 +75,8 @@ def check_output(args, status, log_text):
     """Return a list of failure messages (empty: the test passed)."""
     fails = []
     want = ((EXIT_BASE + args.failures) << 1) | 1
+    if args.status is not None:
+        want = args.status
     if status != want:
         got = "timeout" if status is None else str(status)
         if status is not None and status & 1 and status >> 1 >= EXIT_BASE:
