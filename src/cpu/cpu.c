@@ -15,6 +15,7 @@
 
 #include "cpu/debug.h"
 #include "cpu/exec.h"
+#include "cpu/smm.h"
 #include "util/log.h"
 
 CpuX86 *cpu_x86_new(AddrSpace *as)
@@ -94,6 +95,7 @@ void cpu_x86_reset(CpuX86 *env)
     env->halted = false;
     env->wait_sipi = false;
     env->nmi_blocked = false;
+    smm_reset(env);
     env->exception_index = -1;
     env->error_code = 0;
     env->has_error_code = false;
@@ -106,7 +108,9 @@ void cpu_x86_init(CpuX86 *env)
 {
     CpuMsrs msr = env->msr;
     uint64_t cache = env->cr[0] & (CR0_CD | CR0_NW);
+    uint64_t smbase = env->smbase; /* INIT keeps SMBASE */
     cpu_x86_reset(env);
+    env->smbase = smbase;
     env->msr = msr;
     env->cr[0] = (env->cr[0] & ~(CR0_CD | CR0_NW)) | cache;
 }

@@ -202,6 +202,9 @@ enum {
     CPU_EV_STOP = 1u << 6, /* leave cpu_exec: main loop, timeout, reset */
     CPU_EV_ALL = (1u << 7) - 1,
 };
+/* exception_index of a shutdown (RSM's failed checks): the triple-fault
+ * exit of cpu_exec, never delivered */
+#define CPU_EXC_SHUTDOWN 0x100
 
 /* debug-register state besides DR0-7 (cpu/helper_debug.c) */
 typedef struct CpuDebug {
@@ -261,6 +264,14 @@ typedef struct CpuX86 {
 
     /* ---- debug registers: breakpoints, watchpoints (helper_debug.c) ---- */
     CpuDebug dbg;
+
+    /* ---- SMM and MONITOR/MWAIT (cpu/smm.c, cpu/translate_mwait.c) ---- */
+    AddrSpace *smm_as;        /* memory in SMM (SMRAM shown); NULL: as */
+    uint64_t smbase;          /* state save at +0xfe00, entry at +0x8000 */
+    bool smm_nmi_was_blocked; /* nmi_blocked at SMI: restored by RSM */
+    bool mwait_irq_break;     /* halted by MWAIT ECX[0]: IRQs wake, IF=0 too */
+    bool monitor_armed;       /* MONITOR ran since the last MWAIT */
+    uint64_t monitor_addr;    /* its linear address */
 
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as;    /* system memory as this CPU sees it */
@@ -381,6 +392,12 @@ static inline void cpu_dev_lock(CpuX86 *env, bool lock)
 static inline uint64_t cpu_code_base(const CpuX86 *env)
 {
     return (env->hflags & HF_CS64) ? 0 : env->segs[R_CS].base;
+}
+
+/* the memory this CPU sees now: SMRAM included while in SMM */
+static inline AddrSpace *cpu_mem_as(const CpuX86 *env)
+{
+    return (env->hflags & HF_SMM) && env->smm_as ? env->smm_as : env->as;
 }
 
 /* `-d cpu`: registers in QEMU's layout */

@@ -24,6 +24,7 @@
 
 #include "cpu/debug.h"
 #include "cpu/disas.h"
+#include "cpu/smm.h"
 #include "cpu/translate.h"
 #include "mmu/tlb.h"
 #include "util/log.h"
@@ -33,6 +34,27 @@ _Static_assert(TCG_CODE_CHUNK_SHIFT == MEM_CODE_CHUNK_SHIFT, "code chunks");
 #define EXEC_MAX_INSN 15
 
 static CpuX86 *exec_cpus; /* attached vCPUs, through exec_next */
+
+/* the spaces env's code may come from: system memory, and SMRAM's view */
+static unsigned exec_spaces(const CpuX86 *env, AddrSpace *as[2])
+{
+    as[0] = env->as;
+    as[1] = env->smm_as;
+    return env->smm_as && env->smm_as != env->as ? 2 : 1;
+}
+
+/* set the code chunks of phys_page in its RAM region in each space */
+static void exec_set_code_mask(CpuX86 *env, uint64_t phys_page, uint64_t mask)
+{
+    AddrSpace *as[2];
+    for (unsigned i = 0, n = exec_spaces(env, as); i < n; i++) {
+        MemSection sec = as_find(as[i], phys_page);
+        if (sec.mr && mr_is_ram(sec.mr)) {
+            mr_set_code_mask(sec.mr, sec.mr_offset + (phys_page - sec.base),
+                             mask);
+        }
+    }
+}
 static void (*exec_fe_translate)(void *env, IrFunc *f, TcgTbDesc *desc);
 
 /* ---- code pages ---- */
@@ -80,11 +102,7 @@ static void exec_code_mark(TcgCtx *ctx, uint64_t phys_page, uint64_t mask,
         if (ctx && env->tcg_ctx != ctx) {
             continue;
         }
-        MemSection sec = as_find(env->as, phys_page);
-        if (sec.mr && mr_is_ram(sec.mr)) {
-            mr_set_code_mask(sec.mr, sec.mr_offset + (phys_page - sec.base),
-                             mask);
-        }
+        exec_set_code_mask(env, phys_page, mask);
         if (tag) {
             exec_tlb_work(env, exec_protect_work, phys_page, mask != 0);
         }
@@ -126,7 +144,7 @@ static void exec_invalidate_range(CpuX86 *env, uint64_t phys, uint64_t len)
     if (!tcg_invalidate_phys_range(ctx, phys, len)) {
         return;
     }
-    MemSection sec = as_find(env->as, page);
+    MemSection sec = as_find(cpu_mem_as(env), page);
     if (sec.mr && mr_is_ram(sec.mr) &&
         mr_code_invalidated(sec.mr, sec.mr_offset + (page - sec.base))) {
         TRACE(LOG_MMU, "smc: page 0x%llx rewritten too often: self-checking\n",
@@ -146,13 +164,13 @@ void helper_code_stale(CpuX86 *env, uint64_t phys, uint64_t len)
     tcg_exit_to_dispatcher(TCG_GETPC());
 }
 
-/* every physical alias in env's space of [off, off + len) of mr */
-static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
-                               uint64_t len)
+/* every physical alias in as of [off, off + len) of mr */
+static void exec_invalidate_mr_in(CpuX86 *env, AddrSpace *as, MemRegion *mr,
+                                  uint64_t off, uint64_t len)
 {
     uint64_t addr = 0;
     for (unsigned n = 0; n < EXEC_MAX_SECTIONS; n++) {
-        MemSection sec = as_find(env->as, addr);
+        MemSection sec = as_find(as, addr);
         if (sec.mr == mr && off < sec.mr_offset + sec.size &&
             off + len > sec.mr_offset) {
             uint64_t lo = MAX(off, sec.mr_offset);
@@ -171,6 +189,16 @@ static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
             return;
         }
         addr = next;
+    }
+}
+
+/* ... in each space env's code may come from (SMRAM's view too) */
+static void exec_invalidate_mr(CpuX86 *env, MemRegion *mr, uint64_t off,
+                               uint64_t len)
+{
+    AddrSpace *as[2];
+    for (unsigned i = 0, n = exec_spaces(env, as); i < n; i++) {
+        exec_invalidate_mr_in(env, as[i], mr, off, len);
     }
 }
 
@@ -199,7 +227,8 @@ static void exec_code_written(void *opaque, MemRegion *mr, uint64_t off,
     for (CpuX86 *env = exec_cpus; env; env = env->exec_next) {
         bool seen = false;
         for (CpuX86 *k = exec_cpus; k != env && !seen; k = k->exec_next) {
-            seen = k->tcg_ctx == env->tcg_ctx && k->as == env->as;
+            seen = k->tcg_ctx == env->tcg_ctx && k->as == env->as &&
+                   k->smm_as == env->smm_as;
         }
         if (!seen) {
             CodeWork *w = xzalloc(sizeof(*w));
@@ -322,11 +351,11 @@ static void exec_log_in_asm(void *opaque, const TcgTbDesc *desc, FILE *f)
     uint32_t first =
         MIN(size, (uint32_t)(TCG_PAGE_SIZE - (phys & ~TCG_PAGE_MASK)));
     memset(buf, 0xff, sizeof(buf)); /* what a failed read leaves */
-    if (as_read(env->as, phys, buf, first, MEMATTRS_CPU) != MEMTX_OK) {
+    if (as_read(cpu_mem_as(env), phys, buf, first, MEMATTRS_CPU) != MEMTX_OK) {
         size = first;
     }
     if (size > first && (desc->phys_page2 == TCG_NO_PAGE ||
-                         as_read(env->as, desc->phys_page2, buf + first,
+                         as_read(cpu_mem_as(env), desc->phys_page2, buf + first,
                                  size - first, MEMATTRS_CPU) != MEMTX_OK)) {
         size = first;
     }
@@ -642,12 +671,31 @@ void cpu_event_mask_sync(CpuX86 *env)
 {
     uint32_t mask =
         cpu_irq_allowed(env) ? CPU_EV_ALL : CPU_EV_ALL & ~CPU_EV_IRQ;
+    if (env->hflags & HF_SMM) { /* held pending until RSM */
+        mask &= ~(uint32_t)(CPU_EV_SMI | CPU_EV_INIT);
+    }
     if (env->nmi_blocked) {
-        mask &= ~(uint32_t)CPU_EV_NMI; /* until IRET */
+        mask &= ~(uint32_t)CPU_EV_NMI; /* until IRET (or RSM) */
     }
     if (mask != __atomic_load_n(&env->event_mask, __ATOMIC_SEQ_CST)) {
         cpu_event_mask_set(env, mask);
     }
+}
+
+bool cpu_halt_wake(CpuX86 *env)
+{
+    uint32_t ev = cpu_events(env);
+    bool irq =
+        (ev & CPU_EV_IRQ) && (cpu_irq_allowed(env) || env->mwait_irq_break);
+    bool smi = (ev & CPU_EV_SMI) && !(env->hflags & HF_SMM);
+    if (!env->halted || !(irq || smi)) {
+        return false;
+    }
+    if (irq) {
+        env->halted = false;
+        env->mwait_irq_break = false;
+    }
+    return true; /* an SMI: cpu_exec enters SMM with the halt recorded */
 }
 
 bool cpu_interrupt(CpuX86 *env, int vector)
@@ -657,6 +705,7 @@ bool cpu_interrupt(CpuX86 *env, int vector)
     env->has_error_code = false;
     env->exception_soft = false;
     env->halted = false;
+    env->mwait_irq_break = false;
     TRACE(LOG_INT, "Servicing hardware INT=0x%02x\n", vector);
     cpu_debug_event(env);
     return cpu_deliver(env, env->tcg_cpu);
@@ -665,7 +714,7 @@ bool cpu_interrupt(CpuX86 *env, int vector)
 bool cpu_service_events(CpuX86 *env)
 {
     uint32_t ev = cpu_events(env);
-    if (ev & CPU_EV_INIT) {
+    if ((ev & CPU_EV_INIT) && !(env->hflags & HF_SMM)) { /* SMM: held */
         cpu_event_clear(env, CPU_EV_INIT | CPU_EV_SIPI);
         cpu_x86_init(env);
         env->wait_sipi = !env->bsp;
@@ -715,6 +764,10 @@ static CpuExitReason cpu_exec_loop(CpuX86 *env)
                 cpu_debug_sync(env); /* after MOV DR: flush if needed */
                 continue; /* a restarted store, a breakpoint replay */
             }
+            if (env->exception_index == CPU_EXC_SHUTDOWN) {
+                env->exception_index = -1;
+                return CPU_EXIT_TRIPLE_FAULT;
+            }
             cpu_debug_exception(env); /* RF in the image of a fault */
             if (env->deliver) {
                 if (!cpu_deliver(env, env->tcg_cpu)) {
@@ -724,6 +777,11 @@ static CpuExitReason cpu_exec_loop(CpuX86 *env)
             }
             return CPU_EXIT_EXCEPTION;
         case TCG_EXEC_REQUEST:
+            if ((cpu_events(env) & CPU_EV_SMI) && !(env->hflags & HF_SMM)) {
+                cpu_event_clear(env, CPU_EV_SMI);
+                smm_enter(env); /* at this block boundary */
+                continue;
+            }
             if (cpu_events(env) & CPU_EV_WORK) {
                 cpu_event_clear(env, CPU_EV_WORK);
                 cpu_work_run(env);

@@ -58,6 +58,13 @@ void cpu_event_mask_sync(CpuX86 *env);
 /* can a pending IRQ be taken now? */
 bool cpu_irq_allowed(const CpuX86 *env);
 /*
+ * A halted CPU (HLT, MWAIT): may it run now? An IRQ it can take, or any
+ * IRQ after MWAIT with ECX[0] (even under IF = 0), ends the halt; a
+ * pending SMI outside SMM leaves it halted for cpu_exec, which takes the
+ * SMI at once and records the halt in the save map (auto HALT restart).
+ */
+bool cpu_halt_wake(CpuX86 *env);
+/*
  * Deliver external interrupt vector now (between instructions, the vCPU's
  * thread, outside cpu_exec); false: a triple fault.
  */

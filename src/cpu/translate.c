@@ -111,7 +111,7 @@ static void fe_restore_state(void *opaque, const uint64_t *words)
 static void tr_fetch(CpuX86 *env, uint64_t vaddr, uint8_t *buf, size_t n)
 {
     uint64_t phys = tlb_code_phys(env, vaddr, cpu_mmu_index(env), 0);
-    if (as_read(env->as, phys, buf, n, MEMATTRS_CPU) != MEMTX_OK) {
+    if (as_read(cpu_mem_as(env), phys, buf, n, MEMATTRS_CPU) != MEMTX_OK) {
         memset(buf, 0xff, n); /* unassigned: decodes as #UD, like open bus */
     }
 }
@@ -201,7 +201,7 @@ static void tr_insn(Dc *dc)
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
         tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_prot(dc) ||
-        tr_debug(dc)) {
+        tr_debug(dc) || tr_smm(dc) || tr_mwait(dc)) {
         return;
     }
     tr_unimp(dc);
@@ -308,7 +308,7 @@ static uint8_t *tr_check_setup(Dc *dc, const TcgTbDesc *desc, uint32_t size)
     uint64_t phys[2] = {desc->key.phys_pc, desc->phys_page2};
     bool hot = false;
     for (int i = 0; i < 2 && phys[i] != TCG_NO_PAGE; i++) {
-        MemSection sec = as_find(env->as, phys[i] & TCG_PAGE_MASK);
+        MemSection sec = as_find(cpu_mem_as(env), phys[i] & TCG_PAGE_MASK);
         hot |= sec.mr && mr_is_ram(sec.mr) &&
                mr_code_hot(sec.mr, sec.mr_offset + (phys[i] - sec.base));
     }
@@ -318,11 +318,12 @@ static uint8_t *tr_check_setup(Dc *dc, const TcgTbDesc *desc, uint32_t size)
     uint8_t *b = xmalloc(size);
     uint32_t n1 = (uint32_t)MIN((uint64_t)size,
                                 TCG_PAGE_SIZE - (phys[0] & ~TCG_PAGE_MASK));
-    bool ok = as_read(env->as, phys[0], b, n1, MEMATTRS_CPU) == MEMTX_OK;
+    bool ok =
+        as_read(cpu_mem_as(env), phys[0], b, n1, MEMATTRS_CPU) == MEMTX_OK;
     if (n1 < size) {
         ok = ok && phys[1] != TCG_NO_PAGE &&
-             as_read(env->as, phys[1], b + n1, size - n1, MEMATTRS_CPU) ==
-                 MEMTX_OK;
+             as_read(cpu_mem_as(env), phys[1], b + n1, size - n1,
+                     MEMATTRS_CPU) == MEMTX_OK;
     }
     if (!ok) { /* not RAM after all: nothing to check against */
         free(b);

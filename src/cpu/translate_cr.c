@@ -15,6 +15,7 @@
 #include "cpu/debug.h"
 #include "cpu/translate_int.h"
 
+#include "mmu/walk.h"
 #include "util/log.h"
 
 #define CR4_VME BIT(0)
@@ -36,6 +37,9 @@
     (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_PKE | \
      CR4_PKS | CR4_LA57)
 #define CR0_FLUSH_ALL (CR0_PG | CR0_WP | CR0_PE | CR0_CD | CR0_NW)
+/* a change of these into PAE paging reloads the PDPTEs (SDM 4.4.1) */
+#define CR0_PDPTE_LOAD (CR0_PG | CR0_CD | CR0_NW)
+#define CR4_PDPTE_LOAD (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)
 #define CR3_NOFLUSH BIT(63)
 #define CR_MAXPHYADDR 46 /* the model's physical-address width */
 
@@ -66,6 +70,28 @@ static NORETURN void cr_gp(CpuX86 *env, uintptr_t ra)
 
 /* ---- control registers ---- */
 
+bool cpu_cr4_valid(uint64_t cr4)
+{
+    return !(cr4 & ~(uint64_t)CR4_KNOWN);
+}
+
+/*
+ * PAE paging outside IA-32e mode with these CR0/CR4/EFER.LMA? Then load
+ * the PDPTE registers from cr3, or raise #GP(0) (a reserved bit in a
+ * present one) with nothing changed (SDM 4.4.1).
+ */
+static void cr_pdptes(CpuX86 *env, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+                      bool lma, uintptr_t ra)
+{
+    if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || lma) {
+        return;
+    }
+    if (!walk_pae_load_pdptes(cpu_mem_as(env), cr3, CR_MAXPHYADDR,
+                              env->pdpte)) {
+        cr_gp(env, ra);
+    }
+}
+
 static void cr_write0(CpuX86 *env, uint64_t v, uintptr_t ra)
 {
     uint64_t old = env->cr[0];
@@ -81,11 +107,12 @@ static void cr_write0(CpuX86 *env, uint64_t v, uintptr_t ra)
     if (!(v & CR0_PG) && (env->hflags & HF_CS64)) {
         cr_gp(env, ra); /* paging off from 64-bit code */
     }
-    if (pg_on && (env->efer & EFER_LME)) {
-        env->efer |= EFER_LMA;
-    } else if (!(v & CR0_PG)) {
-        env->efer &= ~(uint64_t)EFER_LMA;
+    bool lma = (pg_on && (env->efer & EFER_LME)) ||
+               ((v & CR0_PG) && (env->efer & EFER_LMA));
+    if ((old ^ v) & CR0_PDPTE_LOAD) {
+        cr_pdptes(env, v, env->cr[3], env->cr[4], lma, ra);
     }
+    env->efer = (env->efer & ~(uint64_t)EFER_LMA) | (lma ? EFER_LMA : 0);
     env->cr[0] = v;
     if ((old ^ v) & CR0_FLUSH_ALL) {
         tlb_flush(env);
@@ -101,6 +128,7 @@ static void cr_write3(CpuX86 *env, uint64_t v, uintptr_t ra)
     } else if (addr >> CR_MAXPHYADDR) {
         cr_gp(env, ra);
     }
+    cr_pdptes(env, env->cr[0], addr, env->cr[4], env->efer & EFER_LMA, ra);
     env->cr[3] = addr;
     if (pcide) {
         tlb_switch(env, addr & 0xfff, !(v & CR3_NOFLUSH));
@@ -120,6 +148,9 @@ static void cr_write4(CpuX86 *env, uint64_t v, uintptr_t ra)
     if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&
         (!lma || (env->cr[3] & 0xfff))) {
         cr_gp(env, ra); /* PCIDE needs long mode and PCID 0 (SDM 4.10.1) */
+    }
+    if (diff & CR4_PDPTE_LOAD) {
+        cr_pdptes(env, env->cr[0], env->cr[3], v, lma, ra);
     }
     env->cr[4] = v;
     if (diff & CR4_FLUSH_ALL) {

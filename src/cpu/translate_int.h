@@ -190,6 +190,11 @@ void helper_int(CpuX86 *env, uint32_t n, uint64_t next);
 /* MOV CR, CLTS, LMSW/SMSW, RDMSR/WRMSR, LGDT/LIDT/SGDT/SIDT, INVLPG,
  * INVPCID (translate_cr.c) */
 bool tr_sys_cr(Dc *dc);
+/* a CR4 value without reserved bits (translate_cr.c) */
+bool cpu_cr4_valid(uint64_t cr4);
+/* RSM (smm.c); MONITOR MWAIT (translate_mwait.c) */
+bool tr_smm(Dc *dc);
+bool tr_mwait(Dc *dc);
 /* MOV Sreg, LSS/LFS/LGS, far JMP/CALL/RET (translate_seg.c) */
 bool tr_seg(Dc *dc);
 /* STAC CLAC RDPKRU WRPKRU (translate_prot.c) */

@@ -197,7 +197,7 @@ static void *vcpu_thread(void *arg)
             }
             cpu_event_mask_sync(env); /* CLI left it open: close it */
         }
-        if (env->halted || env->wait_sipi) { /* until an event */
+        if ((env->halted && !cpu_halt_wake(env)) || env->wait_sipi) {
             main_loop_lock(v->ml);
             main_loop_vcpu_wait(v->ml, -1);
             main_loop_unlock(v->ml);

@@ -471,7 +471,7 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     }
     unsigned priv = idx % MMU_IDX_NESTED;
     WalkCtx ctx;
-    walk_ctx_init(&ctx, env->as);
+    walk_ctx_init(&ctx, cpu_mem_as(env));
     ctx.cr0 = env->cr[0];
     ctx.cr3 = env->cr[3];
     ctx.cr4 = env->cr[4];
@@ -480,7 +480,10 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     ctx.ac = priv == MMU_IDX_KNOSMAP;
     ctx.pkru = env->pkru;
     ctx.pkrs = (uint32_t)env->msr.pkrs;
-    /* PAE PDPTEs are read from memory at each walk (no PDPTE registers) */
+    /* PAE paging outside IA-32e mode: the PDPTE registers, not memory */
+    if ((ctx.cr4 & CR4_PAE) && !(ctx.efer & EFER_LMA)) {
+        ctx.pdpte = env->pdpte;
+    }
     return walk_translate(&ctx, vaddr, acc, out);
 }
 
@@ -615,7 +618,7 @@ bool tlb_watch_remove(CpuX86 *env, uint64_t vaddr, uint64_t len, unsigned flags)
 static TlbEntry tlb_make_entry(CpuX86 *env, uint64_t vpage, uint64_t ppage,
                                unsigned perm)
 {
-    MemSection sec = as_find(env->as, ppage);
+    MemSection sec = as_find(cpu_mem_as(env), ppage);
     uint64_t fr = TLB_MMIO, fw = TLB_MMIO;
     TlbEntry n = {.addend = 0};
     uint8_t *host = sec.mr ? mr_ram_ptr(sec.mr) : NULL;
@@ -836,10 +839,12 @@ static uint64_t tlb_ld_hit(CpuX86 *env, const TlbHit *h, unsigned size)
     env->tlb.stats.mmio++;
     cpu_dev_lock(env, true);
     if (IS_POW2(size)) {
-        v = as_ld(env->as, h->phys, size, MEMATTRS_CPU, NULL) & MASK(size * 8);
+        v = as_ld(cpu_mem_as(env), h->phys, size, MEMATTRS_CPU, NULL) &
+            MASK(size * 8);
     } else {
         for (unsigned i = 0; i < size; i++) {
-            uint64_t b = as_ld(env->as, h->phys + i, 1, MEMATTRS_CPU, NULL);
+            uint64_t b =
+                as_ld(cpu_mem_as(env), h->phys + i, 1, MEMATTRS_CPU, NULL);
             v |= (b & 0xff) << (8 * i);
         }
     }
@@ -871,11 +876,11 @@ static void tlb_st_hit(CpuX86 *env, const TlbHit *h, uint64_t val,
     env->tlb.stats.dirty_marks += h->notdirty;
     cpu_dev_lock(env, true);
     if (IS_POW2(size)) {
-        (void)as_st(env->as, h->phys, val, size, MEMATTRS_CPU);
+        (void)as_st(cpu_mem_as(env), h->phys, val, size, MEMATTRS_CPU);
     } else {
         for (unsigned i = 0; i < size; i++) {
-            (void)as_st(env->as, h->phys + i, (val >> (8 * i)) & 0xff, 1,
-                        MEMATTRS_CPU);
+            (void)as_st(cpu_mem_as(env), h->phys + i, (val >> (8 * i)) & 0xff,
+                        1, MEMATTRS_CPU);
         }
     }
     cpu_dev_lock(env, false);

@@ -8,7 +8,8 @@
  * Behind it: an 8-entry victim TLB per index, then a second-level TLB of
  * completed walk results (4 KiB pages and, separately, large pages), and
  * only then the guest page tables (mmu/walk.h). Fills look the physical
- * page up with as_find() on the CPU's system address space.
+ * page up with as_find() in the space the CPU sees (cpu_mem_as: SMRAM
+ * shown in SMM).
  * tlb_ld_slow/tlb_st_slow are the TcgLdSlowFn/TcgStSlowFn of the JIT.
  *
  * Contexts: all of the above, for every MMU index, makes one TlbCtx, the
@@ -179,7 +180,7 @@ typedef struct CpuTlb {
     uint64_t stamp;
     TlbStats stats;
     TlbFaultFn *fault; /* NULL: record in env and tcg_exit_to_dispatcher */
-    TlbWalkFn *walk;   /* NULL: walk_translate() on env->as */
+    TlbWalkFn *walk;   /* NULL: walk_translate() on cpu_mem_as */
     TlbCodeWriteFn *code_write; /* NULL: plain as_st */
     TlbWatchFn *watch_hit;      /* NULL: watchpoints are ignored */
     TlbWatch watch[TLB_MAX_WATCH];

@@ -560,3 +560,34 @@ WalkStatus walk_translate(const WalkCtx *ctx, uint64_t la, WalkAccess acc,
     walk_fill(&w, la, out);
     return WALK_OK;
 }
+
+/* ---- the PAE PDPTE registers ---- */
+
+bool walk_pae_load_pdptes(AddrSpace *as, uint64_t cr3, unsigned maxphyaddr,
+                          uint64_t out[4])
+{
+    unsigned m = maxphyaddr ? MIN(maxphyaddr, 52u) : WALK_MAXPHYADDR_DEFAULT;
+    uint64_t rsvd = (~0ull & ~MASK(m)) | 0x6 | 0x1e0;
+    uint64_t table = cr3 & 0xffffffe0ull, v[4];
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t a = table + 8 * i;
+        MemSection sec = as_find(as, a);
+        MemTxResult res = MEMTX_ERROR;
+        v[i] = ~0ull;
+        if (sec.mr && mr_is_ram(sec.mr)) {
+            v[i] = as_ld(as, a, 8, MEMATTRS_CPU, &res);
+        }
+        if (res != MEMTX_OK) {
+            log_guest_error("walk", "PDPTE at 0x%" PRIx64 " is not in RAM", a);
+            return false;
+        }
+        if ((v[i] & WALK_PTE_P) && (v[i] & rsvd)) {
+            log_guest_error("walk",
+                            "PDPTE %u = 0x%" PRIx64 " has reserved bits set", i,
+                            v[i]);
+            return false;
+        }
+    }
+    memcpy(out, v, sizeof(v));
+    return true;
+}

@@ -92,7 +92,7 @@ typedef struct WalkCtx {
     bool implicit;       /* implicit supervisor access (GDT, IDT, TSS...) */
     bool no_ad;          /* debugger walk: never write A/D bits */
     unsigned maxphyaddr; /* 0: WALK_MAXPHYADDR_DEFAULT; capped at 52 */
-    /* PAE: the 4 PDPTE registers loaded at MOV CR3; NULL reads memory */
+    /* PAE: the 4 PDPTE registers (walk_pae_load_pdptes); NULL: memory */
     const uint64_t *pdpte;
     /* NULL: identity (no EPT) */
     WalkTableXlateFn *translate_table_addr;
@@ -148,5 +148,16 @@ void walk_ctx_init(WalkCtx *ctx, AddrSpace *as);
  */
 WalkStatus walk_translate(const WalkCtx *ctx, uint64_t la, WalkAccess acc,
                           WalkResult *out) MUST_CHECK;
+
+/*
+ * PAE paging outside IA-32e mode (SDM 4.4.1): read the four PDPTEs of the
+ * 32-byte aligned table at cr3[31:5] from as into out[4] (the PDPTE
+ * registers that WalkCtx.pdpte then points at). false, with out left as it
+ * was: an entry is present with a reserved bit set (2:1, 8:5, 63:
+ * MAXPHYADDR; maxphyaddr 0 is the default), or is not in RAM (as if
+ * all-ones): the MOV to CR0/CR3/CR4 that asked raises #GP(0).
+ */
+bool walk_pae_load_pdptes(AddrSpace *as, uint64_t cr3, unsigned maxphyaddr,
+                          uint64_t out[4]) MUST_CHECK;
 
 #endif
