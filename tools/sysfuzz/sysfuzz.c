@@ -1,0 +1,235 @@
+/*
+ * tools/sysfuzz/sysfuzz.c: the driver. For each seed it builds a case
+ * (sysfuzz.h), runs it on the JIT and on the IR interpreter, each on a
+ * fresh machine, and compares exit reason, architectural state and RAM.
+ * A difference prints the seed and the state that differs; with --shrink
+ * the case's code units are replaced with NOPs one at a time while the
+ * difference stays, and what is left is printed as the reproducer. The
+ * summary gives cases, exits and differences per mode and the CPU time.
+ *
+ * Usage: sysfuzz [--seed N] [--count N] [--secs S] [--mode NAME]
+ *                [--ms GUARD] [--shrink] [--verbose]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sysfuzz.h"
+
+typedef struct Opts {
+    uint64_t seed, count;
+    double secs;
+    int mode;
+    unsigned ms;
+    bool shrink, verbose;
+} Opts;
+
+typedef struct Stats {
+    uint64_t cases[SF_MODE_COUNT];
+    uint64_t exits[SF_MODE_COUNT][SF_EXIT_COUNT];
+    uint64_t paging[SF_PG_COUNT];
+    uint64_t diffs[SF_MODE_COUNT];
+} Stats;
+
+void sf_gen(SfCase *c, uint64_t seed, int mode)
+{
+    SfRng r = {seed * 0x2545f4914f6cdd1dull + 1};
+    if (!c->ram) {
+        c->ram = malloc(SF_RAM);
+        if (!c->ram) {
+            fprintf(stderr, "sysfuzz: out of memory\n");
+            exit(2);
+        }
+    }
+    memset(&c->init, 0, sizeof(c->init));
+    c->seed = seed;
+    c->mode = mode < 0 ? (SfMode)sf_rn(&r, SF_MODE_COUNT) : (SfMode)mode;
+    sf_gen_tables(c, &r);
+    sf_gen_code(c, &r);
+}
+
+void sf_case_free(SfCase *c)
+{
+    free(c->ram);
+    c->ram = NULL;
+}
+
+/* both backends; true if they differ (a budget mismatch is run again) */
+static bool sf_diff(const SfCase *c, unsigned ms, SfResult res[2], bool print)
+{
+    sf_run(c, TCG_BACKEND_JIT, ms, &res[0]);
+    sf_run(c, TCG_BACKEND_INTERP, ms, &res[1]);
+    if ((res[0].exit == SF_EXIT_BUDGET) != (res[1].exit == SF_EXIT_BUDGET)) {
+        sf_run(c, TCG_BACKEND_JIT, ms * 10, &res[0]);
+        sf_run(c, TCG_BACKEND_INTERP, ms * 10, &res[1]);
+    }
+    return sf_compare(&res[0], &res[1], print);
+}
+
+static void sf_print_code(const SfCase *c)
+{
+    for (unsigned i = 0; i < c->n_insns; i++) {
+        const uint8_t *p = c->ram + SF_CODE + c->insn_off[i];
+        if (p[0] == 0x90 && c->insn_len[i] && p[c->insn_len[i] - 1] == 0x90) {
+            continue; /* shrunk away */
+        }
+        printf("    +0x%03x:", c->insn_off[i]);
+        for (unsigned k = 0; k < c->insn_len[i]; k++) {
+            printf(" %02x", p[k]);
+        }
+        printf("\n");
+    }
+}
+
+/* NOP out units while the difference stays */
+static void sf_shrink(SfCase *c, unsigned ms)
+{
+    SfResult res[2];
+    uint8_t save[64];
+    unsigned kept = c->n_insns;
+    for (unsigned i = c->n_insns; i-- > 0;) {
+        uint8_t *p = c->ram + SF_CODE + c->insn_off[i];
+        unsigned n = c->insn_len[i];
+        if (n > sizeof(save)) {
+            continue;
+        }
+        memcpy(save, p, n);
+        memset(p, 0x90, n);
+        if (!sf_diff(c, ms, res, false)) {
+            memcpy(p, save, n);
+        } else {
+            kept--;
+        }
+    }
+    printf("  reproducer (%u of %u units kept; the rest NOPs):\n", kept,
+           c->n_insns);
+    sf_print_code(c);
+    sf_diff(c, ms, res, true);
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void sf_summary(const Stats *s, uint64_t n, double cpu)
+{
+    uint64_t diffs = 0;
+    printf("sysfuzz: %llu cases, %.1f CPU-seconds (%.4f CPU-hours)\n",
+           (unsigned long long)n, cpu, cpu / 3600);
+    for (int m = 0; m < SF_MODE_COUNT; m++) {
+        printf("  %-7s %8llu cases:", sf_mode_names[m],
+               (unsigned long long)s->cases[m]);
+        for (int e = 0; e < SF_EXIT_COUNT; e++) {
+            printf(" %s %llu", sf_exit_names[e],
+                   (unsigned long long)s->exits[m][e]);
+        }
+        printf(", %llu differences\n", (unsigned long long)s->diffs[m]);
+        diffs += s->diffs[m];
+    }
+    printf("  paging:");
+    for (int p = 0; p < SF_PG_COUNT; p++) {
+        printf(" %s %llu", sf_paging_names[p], (unsigned long long)s->paging[p]);
+    }
+    printf("\n  %llu differences\n", (unsigned long long)diffs);
+}
+
+static int parse_mode(const char *name)
+{
+    for (int m = 0; m < SF_MODE_COUNT; m++) {
+        if (!strcmp(name, sf_mode_names[m])) {
+            return m;
+        }
+    }
+    fprintf(stderr, "sysfuzz: unknown mode %s\n", name);
+    exit(2);
+}
+
+static void parse(Opts *o, int argc, char **argv)
+{
+    *o = (Opts){.seed = 1, .count = 100, .mode = -1, .ms = 200};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--shrink")) {
+            o->shrink = true;
+        } else if (!strcmp(a, "--verbose")) {
+            o->verbose = true;
+        } else if (v && !strcmp(a, "--seed")) {
+            o->seed = strtoull(v, NULL, 0), i++;
+        } else if (v && !strcmp(a, "--count")) {
+            o->count = strtoull(v, NULL, 0), i++;
+        } else if (v && !strcmp(a, "--secs")) {
+            o->secs = strtod(v, NULL), o->count = UINT64_MAX, i++;
+        } else if (v && !strcmp(a, "--mode")) {
+            o->mode = parse_mode(v), i++;
+        } else if (v && !strcmp(a, "--ms")) {
+            o->ms = (unsigned)strtoul(v, NULL, 0), i++;
+        } else {
+            fprintf(stderr,
+                    "usage: sysfuzz [--seed N] [--count N] [--secs S] "
+                    "[--mode NAME] [--ms GUARD] [--shrink] [--verbose]\n");
+            exit(2);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    Opts o;
+    parse(&o, argc, argv);
+    sf_watchdog_start();
+    static Stats st;
+    SfCase c = {0};
+    SfResult res[2];
+    time_t t0 = time(NULL);
+    uint64_t n = 0;
+    for (; n < o.count; n++) {
+        if (o.secs > 0 && difftime(time(NULL), t0) >= o.secs) {
+            break;
+        }
+        uint64_t seed = o.seed + n;
+        sf_gen(&c, seed, o.mode);
+        if (o.verbose) {
+            printf("seed %llu: %s, paging %s, %u units\n",
+                   (unsigned long long)seed, sf_mode_names[c.mode],
+                   sf_paging_names[c.paging], c.n_insns);
+            fflush(stdout);
+        }
+        st.cases[c.mode]++;
+        st.paging[c.paging]++;
+        bool d = sf_diff(&c, o.ms, res, false);
+        st.exits[c.mode][res[0].exit]++;
+        if (o.verbose) {
+            const SfState *f = &res[0].st;
+            printf("  %s rip 0x%llx cs %04x al 0x%02x cr0 0x%llx\n",
+                   sf_exit_names[res[0].exit], (unsigned long long)f->rip,
+                   f->segs[R_CS].selector, (unsigned)(f->regs[R_EAX] & 0xff),
+                   (unsigned long long)f->cr[0]);
+        }
+        if (d) {
+            st.diffs[c.mode]++;
+            printf("DIFF seed %llu (%s, paging %s):\n",
+                   (unsigned long long)seed, sf_mode_names[c.mode],
+                   sf_paging_names[c.paging]);
+            sf_compare(&res[0], &res[1], true);
+            if (o.shrink) {
+                sf_shrink(&c, o.ms);
+            } else {
+                sf_print_code(&c);
+            }
+            fflush(stdout);
+        }
+    }
+    sf_summary(&st, n, cpu_seconds());
+    sf_case_free(&c);
+    uint64_t diffs = 0;
+    for (int m = 0; m < SF_MODE_COUNT; m++) {
+        diffs += st.diffs[m];
+    }
+    return diffs ? 1 : 0;
+}
