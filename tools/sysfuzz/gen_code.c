@@ -610,4 +610,15 @@ void sf_gen_code(SfCase *c, SfRng *r)
         c->insn_len[c->n_insns] = (uint16_t)(g.n - start);
         c->n_insns++;
     }
+    uint16_t next[SF_CODE_SIZE];
+    for (unsigned i = 0; i < SF_CODE_SIZE; i++) {
+        next[i] = (uint16_t)(i + 1);
+    }
+    for (unsigned i = 0; i < c->n_insns; i++) {
+        unsigned end = c->insn_off[i] + c->insn_len[i];
+        for (unsigned k = c->insn_off[i]; k < end && k < SF_CODE_SIZE; k++) {
+            next[k] = (uint16_t)end;
+        }
+    }
+    memcpy(c->ram + SF_NEXT, next, sizeof(next));
 }

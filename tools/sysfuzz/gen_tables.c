@@ -133,7 +133,7 @@ static void gen_gdt(SfCase *c, SfRng *r)
             st64(c, g + o, rand_desc(r)); /* the 16-byte formats' halves */
         }
     }
-    for (unsigned i = 0, k = sf_rn(r, 4); i < k; i++) { /* mutations */
+    for (unsigned i = 0, k = sf_rn(r, 3); i < k; i++) { /* mutations */
         uint32_t o = 8 * (1 + sf_rn(r, 31));
         uint64_t v;
         memcpy(&v, c->ram + g + o, 8);
@@ -150,21 +150,95 @@ static void gen_gdt(SfCase *c, SfRng *r)
 
 /* ---- the IDT and the handlers ---- */
 
+/*
+ * The handlers' common bodies, one per code size: count the fault at
+ * SF_FAULTS and halt after SF_MAX_FAULTS (or when the return address is
+ * not in the code page); else pop the error code (the "e" entry), look up
+ * the unit after the one that faulted in the table at SF_NEXT and IRET
+ * there, so a case goes on past its faults. Assembled from:
+ *   n64: incl 0xe000; cmpl $K, 0xe000; jae 9f; mov (%rsp), %rbx;
+ *        cmp $0x1000, %rbx; jb 1f; sub $0x10000, %rbx; cmp $0xfff, %rbx;
+ *        ja 9f; movzwl 0xc000(,%rbx,2), %ebx; add $0x10000, %ebx; jmp 2f;
+ *     1: movzwl 0xc000(,%rbx,2), %ebx; 2: mov %rbx, (%rsp); iretq
+ *     9: hlt;  e64: add $8, %rsp; jmp n64
+ *   n32: the same in 32-bit code with DS = 0x10 around the count and
+ *        CS-relative table reads; n16: 16-bit, [bp+4] is the IP, DS =
+ *        0x10 (0 in real mode, patched), only a CS based at the code page
+ */
+static const uint8_t body64[] = {
+    0xff, 0x04, 0x25, 0x00, 0xe0, 0x00, 0x00, 0x83, 0x3c, 0x25, 0x00, 0xe0,
+    0x00, 0x00, 0x0c, 0x73, 0x3b, 0x48, 0x8b, 0x1c, 0x24, 0x48, 0x81, 0xfb,
+    0x00, 0x10, 0x00, 0x00, 0x72, 0x20, 0x48, 0x81, 0xeb, 0x00, 0x00, 0x01,
+    0x00, 0x48, 0x81, 0xfb, 0xff, 0x0f, 0x00, 0x00, 0x77, 0x1e, 0x0f, 0xb7,
+    0x1c, 0x5d, 0x00, 0xc0, 0x00, 0x00, 0x81, 0xc3, 0x00, 0x00, 0x01, 0x00,
+    0xeb, 0x08, 0x0f, 0xb7, 0x1c, 0x5d, 0x00, 0xc0, 0x00, 0x00, 0x48, 0x89,
+    0x1c, 0x24, 0x48, 0xcf, 0xf4, 0x48, 0x83, 0xc4, 0x08, 0xeb, 0xad};
+static const uint8_t body32[] = {
+    0x1e, 0x6a, 0x10, 0x1f, 0xff, 0x05, 0x00, 0xe0, 0x00, 0x00, 0x83, 0x3d,
+    0x00, 0xe0, 0x00, 0x00, 0x0c, 0x1f, 0x73, 0x37, 0x8b, 0x1c, 0x24, 0x81,
+    0xfb, 0x00, 0x10, 0x00, 0x00, 0x72, 0x1f, 0x81, 0xeb, 0x00, 0x00, 0x01,
+    0x00, 0x81, 0xfb, 0xff, 0x0f, 0x00, 0x00, 0x77, 0x1e, 0x2e, 0x0f, 0xb7,
+    0x1c, 0x5d, 0x00, 0xc0, 0x00, 0x00, 0x81, 0xc3, 0x00, 0x00, 0x01, 0x00,
+    0xeb, 0x09, 0x2e, 0x0f, 0xb7, 0x1c, 0x5d, 0x00, 0xc0, 0x00, 0x00, 0x89,
+    0x1c, 0x24, 0xcf, 0xf4, 0x83, 0xc4, 0x04, 0xeb, 0xaf};
+static const uint8_t body16[] = {
+    0x1e, 0x6a, 0x10, 0x1f, 0x66, 0xff, 0x06, 0x00, 0xe0, 0x66, 0x83, 0x3e,
+    0x00, 0xe0, 0x0c, 0x73, 0x19, 0x55, 0x89, 0xe5, 0x8b, 0x5e, 0x04, 0x81,
+    0xfb, 0x00, 0x10, 0x73, 0x0c, 0xd1, 0xe3, 0x8b, 0x9f, 0x00, 0xc0, 0x89,
+    0x5e, 0x04, 0x5d, 0x1f, 0xcf, 0x5d, 0x1f, 0xf4, 0x83, 0xc4, 0x02, 0xeb,
+    0xcf};
+
+/* where the bodies are, their "e" entries and the count's immediate */
+#define B64 0x9100u
+#define B32 0x9200u
+#define B16 0x9300u
+#define B16_REAL 0xb000u /* reachable from the real-mode stubs' CS */
+#define REAL_STUBS 0xa000u
+#define E64 0x4du
+#define E32 0x4cu
+#define E16 0x2cu
+
+static bool has_error_code(unsigned v)
+{
+    return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 ||
+           v == 30;
+}
+
+/* mov al, v; jmp body (or its "e" entry); #DF: mov al, 8; hlt */
+static void put_stub(SfCase *c, uint32_t at, unsigned v, unsigned bits,
+                     uint32_t body, uint32_t e_off, bool err)
+{
+    uint8_t *p = c->ram + at;
+    memset(p, 0xf4, 16);
+    p[0] = 0xb0;
+    p[1] = (uint8_t)v;
+    if (v == 8) {
+        return;
+    }
+    uint32_t target = body + (err ? e_off : 0);
+    p[2] = 0xe9;
+    if (bits == 16) {
+        uint16_t rel = (uint16_t)(target - (at + 5));
+        memcpy(p + 3, &rel, 2);
+    } else {
+        uint32_t rel = target - (at + 7);
+        memcpy(p + 3, &rel, 4);
+    }
+}
+
 static void gen_handlers(SfCase *c, SfRng *r)
 {
-    bool iret = sf_chance(r, 50);
+    memcpy(c->ram + B64, body64, sizeof(body64));
+    memcpy(c->ram + B32, body32, sizeof(body32));
+    memcpy(c->ram + B16, body16, sizeof(body16));
+    memcpy(c->ram + B16_REAL, body16, sizeof(body16));
+    c->ram[B16_REAL + 2] = 0; /* DS = 0 in real mode */
+    uint8_t k = (uint8_t)(SF_MAX_FAULTS - sf_rn(r, 4));
+    c->ram[B64 + 14] = c->ram[B32 + 16] = k;
+    c->ram[B16 + 14] = c->ram[B16_REAL + 14] = k;
+    memset(c->ram + SF_FAULTS, 0, 4);
     for (unsigned v = 0; v < 256; v++) {
-        uint8_t *h = c->ram + SF_HANDLERS + 16 * v;
-        memset(h, 0xf4, 16);
-        h[0] = 0xb0; /* mov al, v */
-        h[1] = (uint8_t)v;
-        if (iret && (v == 3 || v >= 32)) { /* traps: back after the insn */
-            unsigned i = 2;
-            if (sf_long(c)) {
-                h[i++] = 0x48; /* iretq */
-            }
-            h[i] = 0xcf;
-        }
+        put_stub(c, REAL_STUBS + 16 * v, v, 16, B16_REAL, E16, false);
     }
     /* SYSCALL (LSTAR, CSTAR), SYSENTER, the call gate, task B */
     for (unsigned i = 0; i < 5; i++) {
@@ -178,7 +252,7 @@ static void gen_handlers(SfCase *c, SfRng *r)
 static void gen_ivt(SfCase *c, SfRng *r)
 {
     for (unsigned v = 0; v < 256; v++) {
-        uint32_t e = ((SF_HANDLERS >> 4) << 16) | (16 * v);
+        uint32_t e = ((REAL_STUBS >> 4) << 16) | (16 * v);
         st32(c, SF_IVT + 4 * v, sf_chance(r, 3) ? (uint32_t)sf_rnd(r) : e);
     }
     c->init.idt.base = SF_IVT;
@@ -216,6 +290,13 @@ static void gen_gate(SfCase *c, SfRng *r, unsigned v, bool bits64)
         break;
     default:
         break;
+    }
+    if (bits64) {
+        put_stub(c, (uint32_t)off, v, 64, B64, E64, has_error_code(v));
+    } else if (sel == 0x20) {
+        put_stub(c, (uint32_t)off, v, 16, B16, E16, has_error_code(v));
+    } else {
+        put_stub(c, (uint32_t)off, v, 32, B32, E32, has_error_code(v));
     }
     if (bits64) {
         st64(c, SF_IDT + 16 * v, g);
@@ -362,7 +443,7 @@ static uint32_t pt_leaf(PtGen *p, uint64_t base, unsigned n)
 
 static uint64_t pt_dir(PtGen *p, uint32_t table)
 {
-    return pt_flags(p, table, 3);
+    return pt_flags(p, table, 1);
 }
 
 static void pt_32(PtGen *p)

@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -184,7 +185,14 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
             SfResult *out)
 {
     MemRegion *root = mr_new_container("sys", 1ull << 40);
-    MemRegion *ram = mr_new_ram("ram", SF_RAM);
+    /* one RAM buffer per backend for the whole run: no page faults */
+    static uint8_t *bufs[2];
+    uint8_t **buf = &bufs[backend == TCG_BACKEND_JIT ? 0 : 1];
+    if (!*buf) {
+        *buf = aligned_alloc(1u << 21, SF_RAM);
+        ASSERT(*buf);
+    }
+    MemRegion *ram = mr_new_ram_ptr("ram", SF_RAM, *buf);
     mr_add_subregion(root, 0, ram, 0);
     AddrSpace *as = as_new("system", root);
     uint8_t *mem = mr_ram_ptr(ram);
@@ -202,6 +210,7 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
     sf_take(env, &out->st);
     out->halted = env->halted;
     out->ram_hash = ram_hash(mem, SF_RAM);
+    memcpy(&out->faults, mem + SF_FAULTS, 4);
 
     cpu_exec_detach(env);
     tcg_free(tcg);

@@ -8,7 +8,7 @@
  * summary gives cases, exits and differences per mode and the CPU time.
  *
  * Usage: sysfuzz [--seed N] [--count N] [--secs S] [--mode NAME]
- *                [--ms GUARD] [--shrink] [--verbose]
+ *                [--ms GUARD] [--shrink] [--verbose] [-d LOG,...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "sysfuzz.h"
+#include "util/log.h"
 
 typedef struct Opts {
     uint64_t seed, count;
@@ -31,6 +32,7 @@ typedef struct Stats {
     uint64_t exits[SF_MODE_COUNT][SF_EXIT_COUNT];
     uint64_t paging[SF_PG_COUNT];
     uint64_t diffs[SF_MODE_COUNT];
+    uint64_t faults[SF_MODE_COUNT];
 } Stats;
 
 void sf_gen(SfCase *c, uint64_t seed, int mode)
@@ -129,7 +131,9 @@ static void sf_summary(const Stats *s, uint64_t n, double cpu)
             printf(" %s %llu", sf_exit_names[e],
                    (unsigned long long)s->exits[m][e]);
         }
-        printf(", %llu differences\n", (unsigned long long)s->diffs[m]);
+        printf(", %.1f faults/case, %llu differences\n",
+               s->cases[m] ? (double)s->faults[m] / s->cases[m] : 0.0,
+               (unsigned long long)s->diffs[m]);
         diffs += s->diffs[m];
     }
     printf("  paging:");
@@ -167,12 +171,21 @@ static void parse(Opts *o, int argc, char **argv)
             o->secs = strtod(v, NULL), o->count = UINT64_MAX, i++;
         } else if (v && !strcmp(a, "--mode")) {
             o->mode = parse_mode(v), i++;
+        } else if (v && !strcmp(a, "-d")) {
+            uint32_t mask;
+            const char *bad;
+            if (log_parse_mask(v, &mask, &bad)) {
+                fprintf(stderr, "sysfuzz: unknown log item %s\n", bad);
+                exit(2);
+            }
+            log_set_mask(mask), i++;
         } else if (v && !strcmp(a, "--ms")) {
             o->ms = (unsigned)strtoul(v, NULL, 0), i++;
         } else {
             fprintf(stderr,
                     "usage: sysfuzz [--seed N] [--count N] [--secs S] "
-                    "[--mode NAME] [--ms GUARD] [--shrink] [--verbose]\n");
+                    "[--mode NAME] [--ms GUARD] [--shrink] [--verbose] "
+                    "[-d LOG]\n");
             exit(2);
         }
     }
@@ -204,10 +217,13 @@ int main(int argc, char **argv)
         st.paging[c.paging]++;
         bool d = sf_diff(&c, o.ms, res, false);
         st.exits[c.mode][res[0].exit]++;
+        st.faults[c.mode] += res[0].faults;
         if (o.verbose) {
             const SfState *f = &res[0].st;
-            printf("  %s rip 0x%llx cs %04x al 0x%02x cr0 0x%llx\n",
-                   sf_exit_names[res[0].exit], (unsigned long long)f->rip,
+            printf("  %s after %u faults: rip 0x%llx cs %04x al 0x%02x "
+                   "cr0 0x%llx\n",
+                   sf_exit_names[res[0].exit], res[0].faults,
+                   (unsigned long long)f->rip,
                    f->segs[R_CS].selector, (unsigned)(f->regs[R_EAX] & 0xff),
                    (unsigned long long)f->cr[0]);
         }
