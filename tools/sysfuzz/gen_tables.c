@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "cpu/cpu_features.h"
 #include "sysfuzz.h"
 
 /* ---- random numbers (splitmix64) ---- */
@@ -105,7 +106,6 @@ static uint64_t rand_desc(SfRng *r)
 static void gen_gdt(SfCase *c, SfRng *r)
 {
     const uint32_t g = SF_GDT;
-    unsigned n = sf_long(c) ? 0 : F_DB;
     st64(c, g + 0x08, desc(0, 0xfffff, 0xb, true, 0, F_L | F_G));
     st64(c, g + 0x10, desc(0, 0xfffff, 0x3, true, 0, F_DB | F_G));
     st64(c, g + 0x18, desc(0, 0xfffff, 0xb, true, 0, F_DB | F_G));
@@ -139,7 +139,6 @@ static void gen_gdt(SfCase *c, SfRng *r)
         memcpy(&v, c->ram + g + o, 8);
         st64(c, g + o, v ^ (1ull << sf_rn(r, 64)));
     }
-    (void)n;
     c->init.gdt.base = g;
     c->init.gdt.limit = sf_chance(r, 90) ? 0xff : sf_rn(r, 0x100);
     for (uint32_t o = 0; o < 0x80; o += 8) {
@@ -517,9 +516,6 @@ static void gen_paging(SfCase *c, SfRng *r)
 
 /* ---- the CPU state ---- */
 
-static const uint32_t SEG_DATA0 =
-    SEG_AR_P | SEG_AR_S | 0x3 | SEG_AR_DB | SEG_AR_G;
-
 /* the segment cache of the GDT's descriptor at sel */
 static void seg_gdt(SfCase *c, int seg, uint16_t sel)
 {
@@ -750,6 +746,10 @@ void sf_gen_tables(SfCase *c, SfRng *r)
         cpl = 3;
     }
     c->paging = pick_paging(c, r);
+    unsigned model = sf_rn(r, 20);
+    c->features = model < 12  ? 0
+                  : model < 17 ? CPU_FEATURES_QEMU64
+                               : CPU_FEATURES_BASE;
     memset(c->ram, 0xf4, SF_RAM); /* anything run by accident halts */
     memset(c->ram, 0, 0x8000);    /* the tables */
     for (uint32_t i = 0; i < SF_DATA_SIZE; i++) {
@@ -767,5 +767,4 @@ void sf_gen_tables(SfCase *c, SfRng *r)
     } else {
         gen_segs_prot(c, r, cpl);
     }
-    (void)SEG_DATA0;
 }

@@ -3,7 +3,8 @@
  * address space, a vCPU, a translator context of its own) gets the case's
  * RAM image and initial state, runs with exception delivery through the
  * tables until HLT, a triple fault, an exit budget or the wall-clock guard
- * (a watchdog thread raising CPU_EV_STOP), and gives back the final
+ * (CPU time of this thread; a watchdog thread raises CPU_EV_STOP), and
+ * gives back the final
  * architectural state and a hash of RAM.
  */
 #include <pthread.h>
@@ -25,20 +26,25 @@ const char *const sf_paging_names[SF_PG_COUNT] = {"none", "32-bit", "pae",
 const char *const sf_exit_names[SF_EXIT_COUNT] = {"hlt", "triple-fault",
                                                   "budget", "other"};
 
-/* ---- the wall-clock guard ---- */
+/*
+ * ---- the time guard ----
+ * A watchdog thread raises CPU_EV_STOP once the vCPU's thread has used
+ * its CPU time budget: CPU time, not wall-clock time, so that a loaded
+ * machine does not cut runs short. It polls every 2 ms while armed.
+ */
 
 static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_cond = PTHREAD_COND_INITIALIZER;
 static CpuX86 *wd_env; /* the vCPU being guarded, NULL between runs */
-static struct timespec wd_deadline;
+static clockid_t wd_clock;
+static double wd_deadline; /* seconds of wd_clock */
 static bool wd_fired;
 
-static bool wd_past(const struct timespec *t)
+static double wd_now(clockid_t clk)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return now.tv_sec > t->tv_sec ||
-           (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+    struct timespec t;
+    clock_gettime(clk, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static void *wd_main(void *arg)
@@ -50,8 +56,10 @@ static void *wd_main(void *arg)
             pthread_cond_wait(&wd_cond, &wd_lock);
             continue;
         }
-        pthread_cond_timedwait(&wd_cond, &wd_lock, &wd_deadline);
-        if (wd_env && !wd_fired && wd_past(&wd_deadline)) {
+        pthread_mutex_unlock(&wd_lock);
+        nanosleep(&(struct timespec){0, 2000000}, NULL);
+        pthread_mutex_lock(&wd_lock);
+        if (wd_env && !wd_fired && wd_now(wd_clock) >= wd_deadline) {
             cpu_event_raise(wd_env, CPU_EV_STOP);
             wd_fired = true;
         }
@@ -70,10 +78,10 @@ void sf_watchdog_start(void)
 static void wd_arm(CpuX86 *env, unsigned ms)
 {
     pthread_mutex_lock(&wd_lock);
-    clock_gettime(CLOCK_REALTIME, &wd_deadline);
-    wd_deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-    wd_deadline.tv_sec += ms / 1000 + wd_deadline.tv_nsec / 1000000000L;
-    wd_deadline.tv_nsec %= 1000000000L;
+    if (pthread_getcpuclockid(pthread_self(), &wd_clock)) {
+        wd_clock = CLOCK_MONOTONIC;
+    }
+    wd_deadline = wd_now(wd_clock) + ms / 1000.0;
     wd_env = env;
     wd_fired = false;
     pthread_cond_signal(&wd_cond);
@@ -85,7 +93,6 @@ static bool wd_disarm(void)
     pthread_mutex_lock(&wd_lock);
     bool fired = wd_fired;
     wd_env = NULL;
-    pthread_cond_signal(&wd_cond);
     pthread_mutex_unlock(&wd_lock);
     return fired;
 }
@@ -198,8 +205,9 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
     uint8_t *mem = mr_ram_ptr(ram);
     memcpy(mem, c->ram, SF_RAM);
     CpuX86 *env = cpu_x86_new(as);
+    env->features = c->features;
     sf_apply(env, &c->init);
-    TcgCtx *tcg = cpu_tcg_new(backend, 1u << 20);
+    TcgCtx *tcg = cpu_tcg_new(backend, 16u << 20); /* interp TBs are big */
     cpu_exec_attach(env, tcg);
 
     wd_arm(env, ms);
@@ -211,6 +219,8 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
     out->halted = env->halted;
     out->ram_hash = ram_hash(mem, SF_RAM);
     memcpy(&out->faults, mem + SF_FAULTS, 4);
+    out->tbs = tcg_stats(tcg)->miss;
+    out->flushes = tcg_stats(tcg)->flushes[TCG_FLUSH_FULL];
 
     cpu_exec_detach(env);
     tcg_free(tcg);

@@ -85,7 +85,8 @@ typedef struct SfCase {
     uint64_t seed;
     SfMode mode;
     SfPaging paging;
-    uint8_t *ram; /* SF_RAM bytes */
+    uint64_t features; /* the CPU model (0: every feature) */
+    uint8_t *ram;      /* SF_RAM bytes */
     SfState init;
     /* the code's instructions (for shrinking): offsets in the code page */
     uint16_t insn_off[SF_MAX_INSNS], insn_len[SF_MAX_INSNS];
@@ -97,6 +98,7 @@ typedef struct SfResult {
     SfState st;
     uint64_t ram_hash;
     uint32_t faults; /* the handlers' count */
+    uint64_t tbs, flushes; /* translations, full code-buffer flushes */
     bool halted;
 } SfResult;
 
