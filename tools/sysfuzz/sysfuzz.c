@@ -186,6 +186,17 @@ static void sf_summary(const Stats *s, uint64_t n, double cpu)
         printf(" %s %llu", sf_paging_names[p], (unsigned long long)s->paging[p]);
     }
     printf("\n  %llu differences\n", (unsigned long long)diffs);
+    for (int m = 0; m < SF_MODE_COUNT; m++) { /* for tools/sysfuzz/run.sh */
+        printf("SFSTAT %s %llu", sf_mode_names[m],
+               (unsigned long long)s->cases[m]);
+        for (int e = 0; e < SF_EXIT_COUNT; e++) {
+            printf(" %llu", (unsigned long long)s->exits[m][e]);
+        }
+        printf(" %llu %llu %llu\n", (unsigned long long)s->slow[m],
+               (unsigned long long)s->diffs[m],
+               (unsigned long long)s->faults[m]);
+    }
+    printf("SFCPU %.3f\n", cpu);
 }
 
 static int parse_mode(const char *name)
@@ -201,7 +212,7 @@ static int parse_mode(const char *name)
 
 static void parse(Opts *o, int argc, char **argv)
 {
-    *o = (Opts){.seed = 1, .count = 100, .mode = -1, .ms = 100, .only = -1};
+    *o = (Opts){.seed = 1, .mode = -1, .ms = 100, .only = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--shrink")) {
@@ -213,7 +224,7 @@ static void parse(Opts *o, int argc, char **argv)
         } else if (v && !strcmp(a, "--count")) {
             o->count = strtoull(v, NULL, 0), i++;
         } else if (v && !strcmp(a, "--secs")) {
-            o->secs = strtod(v, NULL), o->count = UINT64_MAX, i++;
+            o->secs = strtod(v, NULL), i++;
         } else if (v && !strcmp(a, "--mode")) {
             o->mode = parse_mode(v), i++;
         } else if (v && !strcmp(a, "-d")) {
@@ -246,6 +257,9 @@ static void parse(Opts *o, int argc, char **argv)
                     "[-d LOG] [-D FILE] [--only jit|interp]\n");
             exit(2);
         }
+    }
+    if (!o->count) { /* --secs alone: until the time is up */
+        o->count = o->secs > 0 ? UINT64_MAX : 100;
     }
 }
 
