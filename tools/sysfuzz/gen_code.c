@@ -111,13 +111,13 @@ static uint64_t target_off(Gen *g, uint16_t sel, unsigned off)
 
 static uint64_t cr_value(Gen *g, unsigned n)
 {
-    static const uint64_t cr0b[] = {CR0_PE, CR0_PG, CR0_WP, CR0_TS,
-                                    CR0_EM, CR0_MP, CR0_NE, BIT(29),
+    static const uint64_t cr0b[] = {CR0_PE,  CR0_PG, CR0_WP, CR0_TS,
+                                    CR0_EM,  CR0_MP, CR0_NE, BIT(29),
                                     BIT(30), CR0_AM, BIT(4), BIT(40)};
     static const uint64_t cr4b[] = {
-        CR4_PAE, BIT(4),    CR4_PGE,   CR4_LA57,    CR4_SMEP, CR4_SMAP,
-        CR4_UMIP, CR4_PCIDE, CR4_FSGSBASE, CR4_OSFXSR, BIT(3), BIT(2),
-        BIT(0),  BIT(1),    BIT(13),   BIT(22),     BIT(25),  BIT(40)};
+        CR4_PAE,  BIT(4),    CR4_PGE,      CR4_LA57,   CR4_SMEP, CR4_SMAP,
+        CR4_UMIP, CR4_PCIDE, CR4_FSGSBASE, CR4_OSFXSR, BIT(3),   BIT(2),
+        BIT(0),   BIT(1),    BIT(13),      BIT(22),    BIT(25),  BIT(40)};
     SfRng *r = g->r;
     uint64_t v = g->c->init.cr[n == 8 ? 8 : n];
     if (sf_chance(r, 10)) {
@@ -125,14 +125,14 @@ static uint64_t cr_value(Gen *g, unsigned n)
     }
     switch (n) {
     case 0:
-        return v ^ cr0b[sf_rn(r, 12)] ^ (sf_chance(r, 30) ? cr0b[sf_rn(r, 12)]
-                                                          : 0);
+        return v ^ cr0b[sf_rn(r, 12)] ^
+               (sf_chance(r, 30) ? cr0b[sf_rn(r, 12)] : 0);
     case 4:
         return v ^ cr4b[sf_rn(r, 18)];
     case 3:
-        return sf_chance(r, 50) ? v : SF_PT_POOL + 0x1000 * sf_rn(r, 16) +
-                                          (sf_chance(r, 20) ? sf_rn(r, 4096)
-                                                            : 0);
+        return sf_chance(r, 50) ? v
+                                : SF_PT_POOL + 0x1000 * sf_rn(r, 16) +
+                                      (sf_chance(r, 20) ? sf_rn(r, 4096) : 0);
     default:
         return sf_rn(r, 32);
     }
@@ -144,8 +144,7 @@ static uint64_t dr_value(Gen *g, unsigned n)
     if (n == 7) {
         return (sf_rnd(r) & 0xffff03ffull) | (sf_chance(r, 10) ? BIT(13) : 0);
     }
-    return sf_chance(r, 50) ? lin(g, g->n + 16 + sf_rn(g->r, 64))
-                            : sf_value(r);
+    return sf_chance(r, 50) ? lin(g, g->n + 16 + sf_rn(g->r, 64)) : sf_value(r);
 }
 
 static const uint32_t msrs[] = {
@@ -261,7 +260,8 @@ static void push_val(Gen *g, uint64_t v)
 static void u_retf_iret(Gen *g)
 {
     uint16_t sel = pick_sel(g);
-    bool iret = sf_chance(g->r, 50), rexw = g->bits == 64 && sf_chance(g->r, 60);
+    bool iret = sf_chance(g->r, 50),
+         rexw = g->bits == 64 && sf_chance(g->r, 60);
     bool outer = sf_chance(g->r, 40);
     if (outer) { /* SS:ESP for a return to an outer level */
         push_val(g, pick_sel(g));
@@ -313,7 +313,7 @@ static void u_dt(Gen *g)
             lim = (uint16_t)sf_rnd(g->r);
             base = sf_value(g->r);
         }
-        a = far_slot(g, lim, 0, 2) ;
+        a = far_slot(g, lim, 0, 2);
         memcpy(g->c->ram + a + 2, &base, 8);
     }
     set_ptr(g, a);
@@ -328,8 +328,8 @@ static void u_ldt_tr(Gen *g)
 {
     static const uint8_t rm[] = {0xd0, 0xd8, 0xc0, 0xc8, 0xe0, 0xe8};
     unsigned k = sf_rn(g->r, 6); /* lldt ltr sldt str verr verw */
-    mov_imm(g, R_EAX, k == 1 ? (sf_chance(g->r, 50) ? 0x70 : pick_sel(g))
-                             : pick_sel(g));
+    mov_imm(g, R_EAX,
+            k == 1 ? (sf_chance(g->r, 50) ? 0x70 : pick_sel(g)) : pick_sel(g));
     b2(g, 0x000f);
     b1(g, rm[k]);
 }
@@ -374,10 +374,12 @@ static void u_misc_sys(Gen *g)
     } else if (k == 19) {
         mov_imm(g, R_EAX, g->c->init.cr[0] ^ (1u << sf_rn(g->r, 4)));
     } else if (k == 5) {
-        mov_imm(g, R_EAX, sf_chance(g->r, 70) ? sf_rn(g->r, 0x20)
-                                              : 0x80000000u + sf_rn(g->r, 9));
+        mov_imm(g, R_EAX,
+                sf_chance(g->r, 70) ? sf_rn(g->r, 0x20)
+                                    : 0x80000000u + sf_rn(g->r, 9));
     } else if (k == 21 || k == 23) { /* sysret/sysexit: rcx = return */
-        mov_imm(g, R_ECX, sf_chance(g->r, 70) ? lin(g, g->n + 24) : sf_value(g->r));
+        mov_imm(g, R_ECX,
+                sf_chance(g->r, 70) ? lin(g, g->n + 24) : sf_value(g->r));
         mov_imm(g, R_EDX, lin(g, g->n + 16));
         if (g->bits == 64 && sf_chance(g->r, 50)) {
             b1(g, 0x48);
@@ -412,7 +414,7 @@ static void u_msr(Gen *g)
 
 static void u_io(Gen *g)
 {
-    static const uint16_t ports[] = {0x80, 0x20, 0x21, 0x60, 0x64, 0x3f8,
+    static const uint16_t ports[] = {0x80, 0x20, 0x21,  0x60,  0x64, 0x3f8,
                                      0x70, 0x71, 0xcf8, 0xcfc, 0x40, 0xffff};
     unsigned op = 0xe4 + sf_rn(g->r, 4);
     uint16_t port = ports[sf_rn(g->r, 12)];
@@ -567,10 +569,10 @@ static const struct {
     UnitFn *fn;
     unsigned weight;
 } units[] = {
-    {u_mov_cr, 10}, {u_mov_dr, 3}, {u_seg_load, 10}, {u_far, 10},
-    {u_retf_iret, 7}, {u_int, 6}, {u_dt, 5}, {u_ldt_tr, 5},
-    {u_misc_sys, 14}, {u_msr, 6}, {u_io, 5}, {u_invlpg, 3},
-    {u_alu, 20}, {u_misc_int, 14}, {u_random, 4},
+    {u_mov_cr, 10},   {u_mov_dr, 3},    {u_seg_load, 10}, {u_far, 10},
+    {u_retf_iret, 7}, {u_int, 6},       {u_dt, 5},        {u_ldt_tr, 5},
+    {u_misc_sys, 14}, {u_msr, 6},       {u_io, 5},        {u_invlpg, 3},
+    {u_alu, 20},      {u_misc_int, 14}, {u_random, 4},
 };
 
 static void unit(Gen *g)

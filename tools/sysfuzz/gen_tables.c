@@ -58,8 +58,8 @@ static uint64_t desc(uint32_t base, uint32_t limit, unsigned type, bool s,
 {
     uint64_t lo = (limit & 0xffff) | ((uint64_t)(base & 0xffff) << 16);
     uint64_t hi = ((base >> 16) & 0xff) | (type << 8) | ((unsigned)s << 12) |
-                  (dpl << 13) | (1u << 15) | (limit & 0xf0000) |
-                  (flags << 20) | (base & 0xff000000u);
+                  (dpl << 13) | (1u << 15) | (limit & 0xf0000) | (flags << 20) |
+                  (base & 0xff000000u);
     return lo | (hi << 32);
 }
 
@@ -95,8 +95,8 @@ static uint64_t rand_desc(SfRng *r)
     if (k == 0) {
         return sf_rnd(r);
     }
-    uint64_t d = desc(base, limit, sf_rn(r, 16), k != 1, sf_rn(r, 4),
-                      sf_rn(r, 16));
+    uint64_t d =
+        desc(base, limit, sf_rn(r, 16), k != 1, sf_rn(r, 4), sf_rn(r, 16));
     if (sf_chance(r, 10)) {
         d &= ~(1ull << 47); /* not present */
     }
@@ -118,9 +118,8 @@ static void gen_gdt(SfCase *c, SfRng *r)
     put_sys(c, g, 0x50, desc(SF_LDT, 0x7f, 0x2, false, 0, 0), 0);
     unsigned tss = sf_chance(r, 80) ? 0xb : 0x9; /* busy: TR holds it */
     put_sys(c, g, 0x60, desc(SF_TSS_A, 0x2068, tss, false, 0, 0), 0);
-    put_sys(c, g, 0x70, desc(SF_TSS_B, 0x67, sf_chance(r, 80) ? 0x9 : 0x1,
-                             false, 0, 0),
-            0);
+    put_sys(c, g, 0x70,
+            desc(SF_TSS_B, 0x67, sf_chance(r, 80) ? 0x9 : 0x1, false, 0, 0), 0);
     uint16_t gcs = sf_long(c) ? 0x08 : 0x18;
     put_sys(c, g, 0x80, gate(SF_STUBS + 0x30, gcs, 0xc, 3, sf_rn(r, 4)), 0);
     st64(c, g + 0x90, gate(0, 0x70, 0x5, 3, 0));
@@ -142,8 +141,8 @@ static void gen_gdt(SfCase *c, SfRng *r)
     c->init.gdt.base = g;
     c->init.gdt.limit = sf_chance(r, 90) ? 0xff : sf_rn(r, 0x100);
     for (uint32_t o = 0; o < 0x80; o += 8) {
-        st64(c, SF_LDT + o, o == 8 ? gate(SF_STUBS + 0x30, gcs, 0xc, 3, 0)
-                                   : rand_desc(r));
+        st64(c, SF_LDT + o,
+             o == 8 ? gate(SF_STUBS + 0x30, gcs, 0xc, 3, 0) : rand_desc(r));
     }
 }
 
@@ -181,11 +180,11 @@ static const uint8_t body32[] = {
     0xeb, 0x09, 0x2e, 0x0f, 0xb7, 0x1c, 0x5d, 0x00, 0xc0, 0x00, 0x00, 0x89,
     0x1c, 0x24, 0xcf, 0xf4, 0x83, 0xc4, 0x04, 0xeb, 0xaf};
 static const uint8_t body16[] = {
-    0x1e, 0x6a, 0x10, 0x1f, 0x66, 0xff, 0x06, 0x00, 0xe0, 0x66, 0x83, 0x3e,
-    0x00, 0xe0, 0x0c, 0x73, 0x19, 0x55, 0x89, 0xe5, 0x8b, 0x5e, 0x04, 0x81,
-    0xfb, 0x00, 0x10, 0x73, 0x0c, 0xd1, 0xe3, 0x8b, 0x9f, 0x00, 0xc0, 0x89,
-    0x5e, 0x04, 0x5d, 0x1f, 0xcf, 0x5d, 0x1f, 0xf4, 0x83, 0xc4, 0x02, 0xeb,
-    0xcf};
+    0x1e, 0x6a, 0x10, 0x1f, 0x66, 0xff, 0x06, 0x00, 0xe0, 0x66,
+    0x83, 0x3e, 0x00, 0xe0, 0x0c, 0x73, 0x19, 0x55, 0x89, 0xe5,
+    0x8b, 0x5e, 0x04, 0x81, 0xfb, 0x00, 0x10, 0x73, 0x0c, 0xd1,
+    0xe3, 0x8b, 0x9f, 0x00, 0xc0, 0x89, 0x5e, 0x04, 0x5d, 0x1f,
+    0xcf, 0x5d, 0x1f, 0xf4, 0x83, 0xc4, 0x02, 0xeb, 0xcf};
 
 /* where the bodies are, their "e" entries and the count's immediate */
 #define B64 0x9100u
@@ -610,9 +609,13 @@ static void gen_segs_prot(SfCase *c, SfRng *r, unsigned cpl)
 static void gen_sysregs(SfCase *c, SfRng *r)
 {
     SfState *s = &c->init;
-    s->ldt = (SegCache){.selector = 0x50, .base = SF_LDT, .limit = 0x7f,
+    s->ldt = (SegCache){.selector = 0x50,
+                        .base = SF_LDT,
+                        .limit = 0x7f,
                         .attr = SEG_AR_P | 0x2};
-    s->tr = (SegCache){.selector = 0x60, .base = SF_TSS_A, .limit = 0x2068,
+    s->tr = (SegCache){.selector = 0x60,
+                       .base = SF_TSS_A,
+                       .limit = 0x2068,
                        .attr = SEG_AR_P | 0xb};
     s->dr[6] = 0xffff0ff0;
     s->dr[7] = 0x400;
@@ -685,10 +688,9 @@ static void gen_crs(SfCase *c, SfRng *r)
 uint64_t sf_value(SfRng *r);
 uint64_t sf_value(SfRng *r)
 {
-    static const uint64_t edge[] = {0,          1,          0xffff,
-                                    0x8000,     0x7fffffff, 0x80000000,
-                                    0xffffffff, ~0ull,      1ull << 63,
-                                    0xfff,      0x1000,     SF_KSTACK};
+    static const uint64_t edge[] = {
+        0,          1,     0xffff,     0x8000, 0x7fffffff, 0x80000000,
+        0xffffffff, ~0ull, 1ull << 63, 0xfff,  0x1000,     SF_KSTACK};
     switch (sf_rn(r, 6)) {
     case 0:
         return edge[sf_rn(r, 12)];
@@ -747,7 +749,7 @@ void sf_gen_tables(SfCase *c, SfRng *r)
     }
     c->paging = pick_paging(c, r);
     unsigned model = sf_rn(r, 20);
-    c->features = model < 12  ? 0
+    c->features = model < 12   ? 0
                   : model < 17 ? CPU_FEATURES_QEMU64
                                : CPU_FEATURES_BASE;
     memset(c->ram, 0xf4, SF_RAM); /* anything run by accident halts */

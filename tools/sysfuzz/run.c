@@ -19,8 +19,8 @@
 
 #define SF_MAX_EXITS 10000
 
-const char *const sf_mode_names[SF_MODE_COUNT] = {
-    "real", "prot16", "prot32", "v86", "long64", "compat"};
+const char *const sf_mode_names[SF_MODE_COUNT] = {"real", "prot16", "prot32",
+                                                  "v86",  "long64", "compat"};
 const char *const sf_paging_names[SF_PG_COUNT] = {"none", "32-bit", "pae",
                                                   "4-level", "5-level"};
 const char *const sf_exit_names[SF_EXIT_COUNT] = {"hlt", "triple-fault",
@@ -188,8 +188,7 @@ static SfExit sf_loop(CpuX86 *env)
     return SF_EXIT_BUDGET;
 }
 
-void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
-            SfResult *out)
+void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms, SfResult *out)
 {
     MemRegion *root = mr_new_container("sys", 1ull << 40);
     /* one RAM buffer per backend for the whole run: no page faults */
@@ -257,10 +256,9 @@ static bool diff_seg(const char *name, const SegCache *a, const SegCache *b,
 
 static bool diff_state(const SfState *a, const SfState *b, bool print)
 {
-    static const char *const gpr[16] = {"rax", "rcx", "rdx", "rbx",
-                                        "rsp", "rbp", "rsi", "rdi",
-                                        "r8",  "r9",  "r10", "r11",
-                                        "r12", "r13", "r14", "r15"};
+    static const char *const gpr[16] = {
+        "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
     static const char *const sn[CPU_NB_SEGS] = {"es", "cs", "ss",
                                                 "ds", "fs", "gs"};
     static const char *const crn[9] = {"cr0", "cr1", "cr2", "cr3", "cr4",

@@ -177,13 +177,13 @@ static void sf_summary(const Stats *s, uint64_t n, double cpu)
         }
         printf(", %.1f faults/case, %llu slow, %llu differences\n",
                s->cases[m] ? (double)s->faults[m] / s->cases[m] : 0.0,
-               (unsigned long long)s->slow[m],
-               (unsigned long long)s->diffs[m]);
+               (unsigned long long)s->slow[m], (unsigned long long)s->diffs[m]);
         diffs += s->diffs[m];
     }
     printf("  paging:");
     for (int p = 0; p < SF_PG_COUNT; p++) {
-        printf(" %s %llu", sf_paging_names[p], (unsigned long long)s->paging[p]);
+        printf(" %s %llu", sf_paging_names[p],
+               (unsigned long long)s->paging[p]);
     }
     printf("\n  %llu differences\n", (unsigned long long)diffs);
     for (int m = 0; m < SF_MODE_COUNT; m++) { /* for tools/sysfuzz/run.sh */
@@ -251,10 +251,9 @@ static void parse(Opts *o, int argc, char **argv)
         } else if (v && !strcmp(a, "--ms")) {
             o->ms = (unsigned)strtoul(v, NULL, 0), i++;
         } else {
-            fprintf(stderr,
-                    "usage: sysfuzz [--seed N] [--count N] [--secs S] "
-                    "[--mode NAME] [--ms GUARD] [--shrink] [--verbose] "
-                    "[-d LOG] [-D FILE] [--only jit|interp]\n");
+            fprintf(stderr, "usage: sysfuzz [--seed N] [--count N] [--secs S] "
+                            "[--mode NAME] [--ms GUARD] [--shrink] [--verbose] "
+                            "[-d LOG] [-D FILE] [--only jit|interp]\n");
             exit(2);
         }
     }
@@ -312,8 +311,8 @@ int main(int argc, char **argv)
                    sf_exit_names[res[0].exit], res[0].faults,
                    (unsigned long long)res[0].tbs,
                    (unsigned long long)res[0].flushes,
-                   (unsigned long long)f->rip,
-                   f->segs[R_CS].selector, (unsigned)(f->regs[R_EAX] & 0xff),
+                   (unsigned long long)f->rip, f->segs[R_CS].selector,
+                   (unsigned)(f->regs[R_EAX] & 0xff),
                    (unsigned long long)f->cr[0]);
         }
         if (d) {

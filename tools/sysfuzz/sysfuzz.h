@@ -31,8 +31,8 @@
 #define SF_TSS_B 0x7000u
 #define SF_HANDLERS 0x8000u /* 16 bytes per vector */
 #define SF_STUBS 0x9000u    /* SYSCALL/SYSENTER/gate targets */
-#define SF_NEXT 0xc000u   /* u16 per code byte: the next unit's offset */
-#define SF_FAULTS 0xe000u /* faults the handlers took */
+#define SF_NEXT 0xc000u     /* u16 per code byte: the next unit's offset */
+#define SF_FAULTS 0xe000u   /* faults the handlers took */
 #define SF_MAX_FAULTS 12u
 #define SF_CODE 0x10000u
 #define SF_CODE_SIZE 0x1000u
@@ -97,7 +97,7 @@ typedef struct SfResult {
     SfExit exit;
     SfState st;
     uint64_t ram_hash;
-    uint32_t faults; /* the handlers' count */
+    uint32_t faults;       /* the handlers' count */
     uint64_t tbs, flushes; /* translations, full code-buffer flushes */
     bool halted;
 } SfResult;
