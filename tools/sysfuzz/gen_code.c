@@ -395,6 +395,61 @@ static void u_misc_sys(Gen *g)
     }
 }
 
+/* newer and rarer system instructions, prefixes included; [ebx] forms get
+ * ebx pointed into the data page */
+static void u_more_sys(Gen *g)
+{
+    static const struct {
+        uint8_t b[5], len;
+        bool mem; /* a ModRM [ebx] follows, reg field in the last byte */
+    } ops[] = {
+        {{0x0f, 0xaa}, 2, false},             /* rsm */
+        {{0x0f, 0x01, 0xc8}, 3, false},       /* monitor */
+        {{0x0f, 0x01, 0xc9}, 3, false},       /* mwait */
+        {{0x0f, 0x01, 0xd1}, 3, false},       /* xsetbv */
+        {{0x0f, 0x01, 0xee}, 3, false},       /* rdpkru */
+        {{0x0f, 0x01, 0xef}, 3, false},       /* wrpkru */
+        {{0xf3, 0x0f, 0xae, 0xc0}, 4, false}, /* rdfsbase eax */
+        {{0xf3, 0x0f, 0xae, 0xd0}, 4, false}, /* wrfsbase eax */
+        {{0xf3, 0x0f, 0xae, 0xd8}, 4, false}, /* wrgsbase eax */
+        {{0xf3, 0x0f, 0xc7, 0xf8}, 4, false}, /* rdpid eax */
+        {{0x66, 0x0f, 0x38, 0x82}, 4, true},  /* invpcid eax, [ebx] */
+        {{0x0f, 0xae}, 2, true},              /* clflush etc. */
+        {{0x0f, 0x01}, 2, true},              /* sgdt..invlpg */
+        {{0x0f, 0x00}, 2, true},              /* sldt..verw [m] */
+        {{0xc4}, 1, true},                    /* les/lds or VEX */
+        {{0x0f, 0xb2}, 2, true},              /* lss */
+        {{0x0f, 0xb4}, 2, true},              /* lfs */
+        {{0x0f, 0x0b}, 2, false},             /* ud2 */
+        {{0xcf}, 1, false},                   /* iret, unprepared */
+        {{0x0f, 0x01, 0xf8}, 3, false},       /* swapgs */
+        {{0x0f, 0xc7}, 2, true},              /* cmpxchg8b etc. */
+        {{0x0f, 0x18}, 2, true},              /* prefetch */
+        {{0xd8}, 1, true},                    /* x87: #NM with EM/TS */
+        {{0x0f, 0x77}, 2, false},             /* emms */
+        {{0x0f, 0x01, 0xd8 + 0}, 3, false},   /* vmrun (AMD): #UD */
+    };
+    unsigned k = sf_rn(g->r, sizeof(ops) / sizeof(ops[0]));
+    mov_imm(g, R_EAX, sf_chance(g->r, 50) ? sf_rn(g->r, 4) : sf_value(g->r));
+    if (ops[k].mem) {
+        set_ptr(g, SF_DATA + sf_rn(g->r, 0x1000));
+    }
+    if (g->bits == 64 && sf_chance(g->r, 30) && ops[k].b[0] == 0xf3) {
+        b1(g, 0xf3);
+        b1(g, 0x48); /* REX.W after the mandatory prefix */
+        for (unsigned i = 1; i < ops[k].len; i++) {
+            b1(g, ops[k].b[i]);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < ops[k].len; i++) {
+        b1(g, ops[k].b[i]);
+    }
+    if (ops[k].mem) {
+        modrm_ptr(g, sf_rn(g->r, 8));
+    }
+}
+
 static void u_msr(Gen *g)
 {
     uint32_t m = msrs[sf_rn(g->r, sizeof(msrs) / sizeof(msrs[0]))];
@@ -569,10 +624,10 @@ static const struct {
     UnitFn *fn;
     unsigned weight;
 } units[] = {
-    {u_mov_cr, 10},   {u_mov_dr, 3},    {u_seg_load, 10}, {u_far, 10},
-    {u_retf_iret, 7}, {u_int, 6},       {u_dt, 5},        {u_ldt_tr, 5},
-    {u_misc_sys, 14}, {u_msr, 6},       {u_io, 5},        {u_invlpg, 3},
-    {u_alu, 20},      {u_misc_int, 14}, {u_random, 4},
+    {u_mov_cr, 10},   {u_mov_dr, 3},   {u_seg_load, 10}, {u_far, 10},
+    {u_retf_iret, 7}, {u_int, 6},      {u_dt, 5},        {u_ldt_tr, 5},
+    {u_misc_sys, 14}, {u_more_sys, 6}, {u_msr, 6},       {u_io, 5},
+    {u_invlpg, 3},    {u_alu, 20},     {u_misc_int, 14}, {u_random, 4},
 };
 
 static void unit(Gen *g)
