@@ -149,6 +149,7 @@ static void sf_take(const CpuX86 *env, SfState *s)
     s->efer = env->efer;
     memcpy(s->dr, env->dr, sizeof(s->dr));
     s->msr = env->msr;
+    s->hflags = env->hflags;
 }
 
 static uint64_t ram_hash(const uint8_t *p, size_t n)
@@ -282,6 +283,7 @@ static bool diff_state(const SfState *a, const SfState *b, bool print)
         d |= diff64(crn[i], a->cr[i], b->cr[i], print);
     }
     d |= diff64("efer", a->efer, b->efer, print);
+    d |= diff64("hflags", a->hflags, b->hflags, print);
     for (int i = 0; i < 8; i++) {
         char n[8];
         snprintf(n, sizeof(n), "dr%d", i);

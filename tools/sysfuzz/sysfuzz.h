@@ -77,6 +77,7 @@ typedef struct SfState {
     DtReg gdt, idt;
     uint64_t cr[9], efer, dr[8];
     CpuMsrs msr;
+    uint64_t hflags; /* derived, but a difference there is a bug too */
 } SfState;
 
 #define SF_MAX_INSNS 256
