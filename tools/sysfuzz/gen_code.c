@@ -130,9 +130,22 @@ static uint64_t cr_value(Gen *g, unsigned n)
     case 4:
         return v ^ cr4b[sf_rn(r, 18)];
     case 3:
-        return sf_chance(r, 50) ? v
-                                : SF_PT_POOL + 0x1000 * sf_rn(r, 16) +
-                                      (sf_chance(r, 20) ? sf_rn(r, 4096) : 0);
+        switch (sf_rn(r, 4)) {
+        case 0:
+            break;
+        case 1:
+            v = g->c->cr3_b;
+            break;
+        case 2:
+            v = SF_PT_POOL + 0x1000 * sf_rn(r, 16);
+            break;
+        default:
+            v = sf_chance(r, 50) ? v : g->c->cr3_b;
+            v |= sf_rn(r, 4096);                 /* a PCID, or PWT/PCD */
+            v |= sf_chance(r, 30) ? BIT(63) : 0; /* PCID: keep entries */
+            break;
+        }
+        return v;
     default:
         return sf_rn(r, 32);
     }
@@ -503,6 +516,34 @@ static void u_invlpg(Gen *g)
     modrm_ptr(g, 7);
 }
 
+/*
+ * A page-table write: a PTE of the first space's table for [0, 2 MiB)
+ * (mostly one of the data pages) gets a new frame and flags, and mostly
+ * an INVLPG of its page follows, so what comes after is defined.
+ */
+static void u_pte(Gen *g)
+{
+    const SfCase *c = g->c;
+    if (c->paging == SF_PG_NONE || !c->pt_leaf) {
+        u_invlpg(g);
+        return;
+    }
+    unsigned esz = c->paging == SF_PG_32 ? 4 : 8;
+    unsigned i =
+        sf_chance(g->r, 85) ? 0x20 + sf_rn(g->r, 16) : sf_rn(g->r, 512);
+    uint32_t frame = sf_chance(g->r, 60) ? i : 0x20 + sf_rn(g->r, 16);
+    uint32_t flags = sf_chance(g->r, 70) ? 0x7 : sf_rn(g->r, 0x1000);
+    set_ptr(g, c->pt_leaf + i * esz);
+    mov_imm(g, R_EAX, (frame << 12) | flags);
+    b1(g, 0x89); /* mov [ebx], eax */
+    modrm_ptr(g, R_EAX);
+    if (sf_chance(g->r, 85)) {
+        set_ptr(g, i * 0x1000 + sf_rn(g->r, 0x1000));
+        b2(g, 0x010f);
+        modrm_ptr(g, 7);
+    }
+}
+
 /* ---- ordinary instructions ---- */
 
 static void prefixes(Gen *g)
@@ -627,7 +668,8 @@ static const struct {
     {u_mov_cr, 10},   {u_mov_dr, 3},   {u_seg_load, 10}, {u_far, 10},
     {u_retf_iret, 7}, {u_int, 6},      {u_dt, 5},        {u_ldt_tr, 5},
     {u_misc_sys, 14}, {u_more_sys, 6}, {u_msr, 6},       {u_io, 5},
-    {u_invlpg, 3},    {u_alu, 20},     {u_misc_int, 14}, {u_random, 4},
+    {u_invlpg, 3},    {u_pte, 5},      {u_alu, 20},      {u_misc_int, 14},
+    {u_random, 4},
 };
 
 static void unit(Gen *g)

@@ -367,8 +367,9 @@ static void gen_tss(SfCase *c, SfRng *r)
 typedef struct PtGen {
     SfCase *c;
     SfRng *r;
-    unsigned next; /* pool pages used */
-    bool wide;     /* 8-byte entries */
+    unsigned next;       /* pool pages used */
+    bool wide;           /* 8-byte entries */
+    uint32_t first_leaf; /* the first page table made: [0, 2 MiB) */
 } PtGen;
 
 static uint32_t pt_page(PtGen *p)
@@ -436,6 +437,9 @@ static uint32_t pt_leaf(PtGen *p, uint64_t base, unsigned n)
         }
         pt_put(p, t, i, pt_flags(p, pa, pt_vital(pa) ? 2 : 20));
     }
+    if (!p->first_leaf) {
+        p->first_leaf = t;
+    }
     return t;
 }
 
@@ -444,7 +448,7 @@ static uint64_t pt_dir(PtGen *p, uint32_t table)
     return pt_flags(p, table, 1);
 }
 
-static void pt_32(PtGen *p)
+static uint32_t pt_32(PtGen *p)
 {
     uint32_t pd = pt_page(p);
     pt_put(p, pd, 0, pt_dir(p, pt_leaf(p, 0, 512)));
@@ -452,7 +456,7 @@ static void pt_32(PtGen *p)
     if (sf_chance(p->r, 50)) {                         /* a 4 MiB page */
         pt_put(p, pd, 1 + sf_rn(p->r, 1023), pt_flags(p, 0x80, 20));
     }
-    p->c->init.cr[3] = pd;
+    return pd;
 }
 
 /* a PAE/IA-32e page directory for the first 2 MiB, a 2 MiB page too */
@@ -464,12 +468,12 @@ static uint32_t pt_pd(PtGen *p)
     return pd;
 }
 
-static void pt_pae(PtGen *p)
+static uint32_t pt_pae(PtGen *p)
 {
     uint32_t pdpt = pt_page(p), pd = pt_pd(p);
     pt_put(p, pdpt, 0, pd | 1);
     pt_put(p, pdpt, 3, sf_chance(p->r, 10) ? pd | 0x3 : pd | 1);
-    p->c->init.cr[3] = pdpt;
+    return pdpt;
 }
 
 static uint32_t pt_4l(PtGen *p)
@@ -485,32 +489,37 @@ static uint32_t pt_4l(PtGen *p)
     return pml4;
 }
 
-static void gen_paging(SfCase *c, SfRng *r)
+/* one address space of the case's paging mode; its CR3 */
+static uint64_t pt_space(PtGen *p)
 {
-    PtGen p = {c, r, 0, c->paging != SF_PG_32};
-    switch (c->paging) {
+    switch (p->c->paging) {
     case SF_PG_NONE:
-        c->init.cr[3] = sf_chance(r, 50) ? 0 : SF_PT_POOL;
-        break;
+        return sf_chance(p->r, 50) ? 0 : SF_PT_POOL;
     case SF_PG_32:
-        pt_32(&p);
-        break;
+        return pt_32(p);
     case SF_PG_PAE:
-        pt_pae(&p);
-        break;
+        return pt_pae(p);
     case SF_PG_4L:
-        c->init.cr[3] = pt_4l(&p);
-        break;
+        return pt_4l(p);
     case SF_PG_5L: {
-        uint32_t pml5 = pt_page(&p), pml4 = pt_4l(&p);
-        pt_put(&p, pml5, 0, pt_dir(&p, pml4));
-        pt_put(&p, pml5, 511, pt_dir(&p, pml4));
-        c->init.cr[3] = pml5;
-        break;
+        uint32_t pml5 = pt_page(p), pml4 = pt_4l(p);
+        pt_put(p, pml5, 0, pt_dir(p, pml4));
+        pt_put(p, pml5, 511, pt_dir(p, pml4));
+        return pml5;
     }
     case SF_PG_COUNT:
         break;
     }
+    return 0;
+}
+
+/* two spaces with their own permissions, for MOV CR3 to switch between */
+static void gen_paging(SfCase *c, SfRng *r)
+{
+    PtGen p = {c, r, 0, c->paging != SF_PG_32, 0};
+    c->init.cr[3] = pt_space(&p);
+    c->pt_leaf = p.first_leaf;
+    c->cr3_b = pt_space(&p);
 }
 
 /* ---- the CPU state ---- */

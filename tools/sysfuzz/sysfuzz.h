@@ -87,6 +87,8 @@ typedef struct SfCase {
     SfMode mode;
     SfPaging paging;
     uint64_t features; /* the CPU model (0: every feature) */
+    uint32_t pt_leaf;  /* the first space's page table for [0, 2 MiB) */
+    uint64_t cr3_b;    /* a second space */
     uint8_t *ram;      /* SF_RAM bytes */
     SfState init;
     /* the code's instructions (for shrinking): offsets in the code page */
