@@ -166,6 +166,20 @@ static uint64_t ram_hash(const uint8_t *p, size_t n)
 
 /* ---- the run ---- */
 
+const char *sf_dump_prefix; /* --dump-ram: final RAM to PREFIX.jit/.interp */
+
+static void sf_dump(const uint8_t *mem, TcgBackendKind backend)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s.%s", sf_dump_prefix,
+             backend == TCG_BACKEND_JIT ? "jit" : "interp");
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(mem, 1, SF_RAM, f);
+        fclose(f);
+    }
+}
+
 static SfExit sf_loop(CpuX86 *env)
 {
     for (int i = 0; i < SF_MAX_EXITS; i++) {
@@ -219,6 +233,9 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms, SfResult *out)
     out->halted = env->halted;
     out->ram_hash = ram_hash(mem, SF_RAM);
     memcpy(&out->faults, mem + SF_FAULTS, 4);
+    if (sf_dump_prefix) {
+        sf_dump(mem, backend);
+    }
     out->tbs = tcg_stats(tcg)->miss;
     out->flushes = tcg_stats(tcg)->flushes[TCG_FLUSH_FULL];
 

@@ -10,6 +10,7 @@
  * Usage: sysfuzz [--seed N] [--count N] [--secs S] [--mode NAME]
  *                [--ms GUARD] [--shrink] [--verbose] [-d LOG,...]
  *                [-D LOGFILE] [--only jit|interp] [--inject]
+ *                [--dump-ram PREFIX]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,8 @@ static void parse(Opts *o, int argc, char **argv)
                 exit(2);
             }
             o->only = (int)k, i++;
+        } else if (v && !strcmp(a, "--dump-ram")) {
+            sf_dump_prefix = v, i++;
         } else if (v && !strcmp(a, "-D")) {
             if (log_set_file(v)) {
                 fprintf(stderr, "sysfuzz: cannot open %s\n", v);

@@ -128,6 +128,7 @@ void sf_run(const SfCase *c, TcgBackendKind backend, unsigned ms,
 /* print the differences of a and b to stdout; false if none */
 bool sf_compare(const SfResult *a, const SfResult *b, bool print);
 void sf_watchdog_start(void);
+extern const char *sf_dump_prefix;
 
 extern const char *const sf_mode_names[SF_MODE_COUNT];
 extern const char *const sf_paging_names[SF_PG_COUNT];
