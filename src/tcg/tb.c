@@ -169,6 +169,12 @@ uint64_t tcg_page_code_mask(TcgCtx *s, uint64_t page)
 bool tcg_tb_at_covers(TcgCtx *s, uintptr_t retaddr, uint64_t phys, uint64_t len)
 {
     const Tb *tb = tb_find_by_host(s, retaddr);
+    TcgCpu *cpu = tcg_current_cpu();
+    if (!tb && cpu && cpu->s == s && cpu->interp_ra) {
+        /* a helper the interpreter called: retaddr is in interp.c, the op
+         * that called it is in the TB (as tcg_restore_at finds it) */
+        tb = tb_find_by_host(s, cpu->interp_ra);
+    }
     for (int n = 0; tb && n < 1 + (tb->phys_page2 != TCG_NO_PAGE); n++) {
         uint64_t lo, hi;
         tb_range_on_page(tb, n, &lo, &hi);

@@ -265,8 +265,9 @@ void tcg_flush(TcgCtx *s, TcgFlushCause cause);
 /* the chunks of a physical page that its TBs cover (bit i: bytes
  * [64 i, 64 i + 64)); 0 if it has none */
 uint64_t tcg_page_code_mask(TcgCtx *s, uint64_t phys_page);
-/* does the TB containing host address retaddr hold a byte of [phys,
- * phys + len)? false if retaddr is not in generated code */
+/* does the TB containing host address retaddr (or, for a helper the
+ * interpreter called, the calling op) hold a byte of [phys, phys + len)?
+ * false if retaddr is not in generated code */
 bool tcg_tb_at_covers(TcgCtx *s, uintptr_t retaddr, uint64_t phys,
                       uint64_t len);
 
