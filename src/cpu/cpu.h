@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "cpu/cc.h"
+#include "cpu/fpu.h"
 #include "mmu/memory.h"
 #include "mmu/tlb.h"
 #include "tcg/tcg.h"
@@ -204,6 +205,10 @@ typedef struct CpuX86 {
     bool exception_soft; /* INT n: gate DPL checked, no EXT bit */
     bool deliver;        /* system mode: exceptions go through the IVT/IDT */
     uint64_t exception_cr2;
+
+    /* ---- FPU/SIMD: x87, MXCSR, vector and mask registers, XCR0
+     * (cpu/fpu.h, helper_fpu.c, helper_sse.c) ---- */
+    FpuState fpu;
 
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as;    /* system memory as this CPU sees it */

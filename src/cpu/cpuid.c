@@ -39,6 +39,12 @@ static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
     out[3] = cpuid_bit(env, XFEAT_TSC, CPUID_1_EDX_TSC) |
              cpuid_bit(env, XFEAT_CX8, CPUID_1_EDX_CX8) |
              cpuid_bit(env, XFEAT_CMOV, CPUID_1_EDX_CMOV);
+    out[2] |= cpuid_bit(env, XFEAT_XSAVE, CPUID_1_ECX_XSAVE);
+    out[2] |= (env->cr[4] & CR4_OSXSAVE) ? CPUID_1_ECX_OSXSAVE : 0;
+    out[3] |= cpuid_bit(env, XFEAT_X87, CPUID_1_EDX_FPU) |
+              cpuid_bit(env, XFEAT_FXSR, CPUID_1_EDX_FXSR) |
+              cpuid_bit(env, XFEAT_SSE, CPUID_1_EDX_SSE) |
+              cpuid_bit(env, XFEAT_SSE2, CPUID_1_EDX_SSE2);
     if (cpu_has_feature(env, XFEAT_SSE) && cpu_has_feature(env, XFEAT_SSE42)) {
         out[2] |= CPUID_1_ECX_SSE42;
     }
@@ -98,6 +104,9 @@ void cpuid_query(const CpuX86 *env, uint32_t leaf, uint32_t subleaf,
         break;
     case 7:
         cpuid_leaf7(env, subleaf, out);
+        break;
+    case 0xd: /* XSAVE components (helper_fpu.c) */
+        fpu_cpuid_leaf_d(env, subleaf, out);
         break;
     default:
         if (leaf >= 0x80000000u) {
