@@ -2,8 +2,9 @@
  * The CPUID model (cpuid.h). Feature bits come from the CPU model's mask
  * (cpu_features.h), which holds at most what the translator implements:
  * CX8/CX16, CMOV, TSC/RDTSCP, POPCNT, LZCNT, MOVBE, BMI1/BMI2/ADX,
- * LAHF/SAHF in 64-bit mode; long mode always. No x87, SSE or AVX yet (so
- * SSE4.2 is not advertised although CRC32 runs). Like Intel parts, a leaf
+ * LAHF/SAHF in 64-bit mode; long mode always; FPU, FXSR, SSE, SSE2 and
+ * XSAVE with leaf 0xD (helper_fpu.c). No SSSE3/SSE4 or AVX yet (so SSE4.2
+ * is not advertised although CRC32 runs). Like Intel parts, a leaf
  * above the highest one returns the data of the highest basic leaf. The
  * brand string names xlat.
  */
@@ -45,7 +46,9 @@ static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
               cpuid_bit(env, XFEAT_FXSR, CPUID_1_EDX_FXSR) |
               cpuid_bit(env, XFEAT_SSE, CPUID_1_EDX_SSE) |
               cpuid_bit(env, XFEAT_SSE2, CPUID_1_EDX_SSE2);
-    if (cpu_has_feature(env, XFEAT_SSE) && cpu_has_feature(env, XFEAT_SSE42)) {
+    /* SSE4.2 only on top of SSE4.1 and SSSE3 (CRC32 alone is not it) */
+    if (cpu_has_feature(env, XFEAT_SSSE3) && cpu_has_feature(env, XFEAT_SSE41) &&
+        cpu_has_feature(env, XFEAT_SSE42)) {
         out[2] |= CPUID_1_ECX_SSE42;
     }
 }
