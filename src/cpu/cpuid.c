@@ -47,7 +47,8 @@ static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
               cpuid_bit(env, XFEAT_SSE, CPUID_1_EDX_SSE) |
               cpuid_bit(env, XFEAT_SSE2, CPUID_1_EDX_SSE2);
     /* SSE4.2 only on top of SSE4.1 and SSSE3 (CRC32 alone is not it) */
-    if (cpu_has_feature(env, XFEAT_SSSE3) && cpu_has_feature(env, XFEAT_SSE41) &&
+    if (cpu_has_feature(env, XFEAT_SSSE3) &&
+        cpu_has_feature(env, XFEAT_SSE41) &&
         cpu_has_feature(env, XFEAT_SSE42)) {
         out[2] |= CPUID_1_ECX_SSE42;
     }

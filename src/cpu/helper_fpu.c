@@ -158,7 +158,8 @@ uint16_t fpu_full_tag_word(const CpuX86 *env)
 {
     uint16_t t = 0;
     for (unsigned i = 0; i < 8; i++) {
-        unsigned tag = (env->fpu.ftw >> i) & 1 ? fpu_tag_of(&env->fpu.st[i]) : 3;
+        unsigned tag =
+            (env->fpu.ftw >> i) & 1 ? fpu_tag_of(&env->fpu.st[i]) : 3;
         t |= (uint16_t)(tag << (2 * i));
     }
     return t;
@@ -684,8 +685,8 @@ void helper_xrstor(CpuX86 *env, uint64_t addr, uint32_t kind)
 {
     uintptr_t ra = TCG_GETPC();
     bool xrstors = (kind & 7) == XS_RSTORS, rexw = kind & XS_REXW;
-    uint64_t rfbm = fpu_edx_eax(env) &
-                    (env->fpu.xcr0 | (xrstors ? env->fpu.xss : 0));
+    uint64_t rfbm =
+        fpu_edx_eax(env) & (env->fpu.xcr0 | (xrstors ? env->fpu.xss : 0));
     uint64_t hdr[8];
     uint8_t img[XSAVE_YMM_OFF + XSAVE_YMM_SIZE];
     if (addr & 63) {

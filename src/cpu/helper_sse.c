@@ -37,8 +37,8 @@ static void vput(CpuX86 *env, uint32_t off, const X16 *v)
 
 /* ---- integer: element-wise a op b into d ---- */
 
-#define SSE_BINOP(name, field, n, T, expr)                                    \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_BINOP(name, field, n, T, expr)                                     \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         X16 x = vget(env, d), y = vget(env, s);                                \
         (void)imm;                                                             \
@@ -87,8 +87,8 @@ SSE_BINOP(psubsb, b, 16, int8_t, sat(a - b, -128, 127))
 SSE_BINOP(psubsw, w, 8, int16_t, sat(a - b, -32768, 32767))
 SSE_BINOP(pavgb, b, 16, uint32_t, (a + b + 1) >> 1)
 SSE_BINOP(pavgw, w, 8, uint32_t, (a + b + 1) >> 1)
-SSE_BINOP(pmullw, w, 8, int32_t, (uint32_t)(a * b))
-SSE_BINOP(pmulhw, w, 8, int16_t, (uint32_t)((int32_t)a * b) >> 16)
+SSE_BINOP(pmullw, w, 8, int32_t, (uint32_t)(a *b))
+SSE_BINOP(pmulhw, w, 8, int16_t, (uint32_t)((int32_t)a *b) >> 16)
 SSE_BINOP(pmulhuw, w, 8, uint32_t, (a * b) >> 16)
 
 void helper_sse_pmuludq(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)
@@ -141,8 +141,8 @@ static X16 unpack(X16 x, X16 y, unsigned sz, bool hi)
     return r;
 }
 
-#define SSE_UNPACK(name, sz, hi)                                              \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_UNPACK(name, sz, hi)                                               \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         X16 r = unpack(vget(env, d), vget(env, s), sz, hi);                    \
         (void)imm;                                                             \
@@ -243,16 +243,16 @@ void helper_sse_shufpd(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)
 
 /* ---- shifts: the count is the low quadword of s (imm forms: tmp) ---- */
 
-#define SSE_SHIFT(name, field, n, bits, T, expr_in, expr_big)                 \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_SHIFT(name, field, n, bits, T, expr_in, expr_big)                  \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         X16 x = vget(env, d);                                                  \
         uint64_t c = vget(env, s).q[0];                                        \
         (void)imm;                                                             \
         for (unsigned i = 0; i < (n); i++) {                                   \
             T a = (T)x.field[i];                                               \
-            x.field[i] = (__typeof__(x.field[0]))(c < (bits) ? (expr_in)       \
-                                                             : (expr_big));    \
+            x.field[i] =                                                       \
+                (__typeof__(x.field[0]))(c < (bits) ? (expr_in) : (expr_big)); \
         }                                                                      \
         vput(env, d, &x);                                                      \
     }
@@ -351,8 +351,8 @@ static void fp_leave(CpuX86 *env, uint32_t host, uintptr_t ra)
 }
 
 /* d = d op s (op writes its destination in place) */
-#define SSE_FP(name, insn)                                                    \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_FP(name, insn)                                                     \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         V2 a = fget(env, d), b = fget(env, s);                                 \
         (void)imm;                                                             \
@@ -405,8 +405,8 @@ SSE_FP(cvttpd2dq, "cvttpd2dq")
     case p:                                                                    \
         __asm__ volatile(insn " $" #p ", %1, %0" : "+x"(a) : "x"(b));          \
         break;
-#define SSE_CMP(name, insn)                                                   \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_CMP(name, insn)                                                    \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         V2 a = fget(env, d), b = fget(env, s);                                 \
         uint32_t host = fp_enter(env);                                         \
@@ -526,26 +526,31 @@ static NORETURN void fp_none(CpuX86 *env, uintptr_t ra)
     helper_raise_ra(env, 6, 0, ra);
 }
 
-#define SSE_FPNONE(name)                                                      \
-    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm) \
+#define SSE_FPNONE(name)                                                       \
+    void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
         (void)d, (void)s, (void)imm;                                           \
         fp_none(env, TCG_GETPC());                                             \
     }
-SSE_FPNONE(addps) SSE_FPNONE(addpd) SSE_FPNONE(addss) SSE_FPNONE(addsd)
-SSE_FPNONE(subps) SSE_FPNONE(subpd) SSE_FPNONE(subss) SSE_FPNONE(subsd)
-SSE_FPNONE(mulps) SSE_FPNONE(mulpd) SSE_FPNONE(mulss) SSE_FPNONE(mulsd)
-SSE_FPNONE(divps) SSE_FPNONE(divpd) SSE_FPNONE(divss) SSE_FPNONE(divsd)
-SSE_FPNONE(minps) SSE_FPNONE(minpd) SSE_FPNONE(minss) SSE_FPNONE(minsd)
-SSE_FPNONE(maxps) SSE_FPNONE(maxpd) SSE_FPNONE(maxss) SSE_FPNONE(maxsd)
-SSE_FPNONE(sqrtps) SSE_FPNONE(sqrtpd) SSE_FPNONE(sqrtss) SSE_FPNONE(sqrtsd)
-SSE_FPNONE(cvtps2pd) SSE_FPNONE(cvtpd2ps) SSE_FPNONE(cvtss2sd)
-SSE_FPNONE(cvtsd2ss) SSE_FPNONE(cvtdq2ps) SSE_FPNONE(cvtps2dq)
-SSE_FPNONE(cvttps2dq) SSE_FPNONE(cvtdq2pd) SSE_FPNONE(cvtpd2dq)
-SSE_FPNONE(cvttpd2dq) SSE_FPNONE(cmpps) SSE_FPNONE(cmppd) SSE_FPNONE(cmpss)
-SSE_FPNONE(cmpsd)
+SSE_FPNONE(addps)
+SSE_FPNONE(addpd) SSE_FPNONE(addss) SSE_FPNONE(addsd) SSE_FPNONE(subps)
+    SSE_FPNONE(subpd) SSE_FPNONE(subss) SSE_FPNONE(subsd) SSE_FPNONE(mulps)
+        SSE_FPNONE(mulpd) SSE_FPNONE(mulss) SSE_FPNONE(mulsd) SSE_FPNONE(
+            divps) SSE_FPNONE(divpd) SSE_FPNONE(divss) SSE_FPNONE(divsd)
+            SSE_FPNONE(minps) SSE_FPNONE(minpd) SSE_FPNONE(minss) SSE_FPNONE(
+                minsd) SSE_FPNONE(maxps) SSE_FPNONE(maxpd) SSE_FPNONE(maxss)
+                SSE_FPNONE(maxsd) SSE_FPNONE(sqrtps) SSE_FPNONE(sqrtpd)
+                    SSE_FPNONE(sqrtss) SSE_FPNONE(sqrtsd) SSE_FPNONE(cvtps2pd)
+                        SSE_FPNONE(cvtpd2ps) SSE_FPNONE(cvtss2sd)
+                            SSE_FPNONE(cvtsd2ss) SSE_FPNONE(cvtdq2ps)
+                                SSE_FPNONE(cvtps2dq) SSE_FPNONE(cvttps2dq)
+                                    SSE_FPNONE(cvtdq2pd) SSE_FPNONE(cvtpd2dq)
+                                        SSE_FPNONE(cvttpd2dq) SSE_FPNONE(cmpps)
+                                            SSE_FPNONE(cmppd) SSE_FPNONE(cmpss)
+                                                SSE_FPNONE(cmpsd)
 
-uint64_t helper_comis(CpuX86 *env, uint32_t d, uint32_t s, uint32_t kind)
+                                                    uint64_t
+    helper_comis(CpuX86 *env, uint32_t d, uint32_t s, uint32_t kind)
 {
     (void)d, (void)s, (void)kind;
     fp_none(env, TCG_GETPC());

@@ -200,8 +200,7 @@ static void tr_insn(Dc *dc)
     }
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
-        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_fpu(dc) ||
-        tr_sse(dc)) {
+        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_fpu(dc) || tr_sse(dc)) {
         return;
     }
     tr_unimp(dc);

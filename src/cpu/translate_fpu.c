@@ -24,21 +24,23 @@ H_MEM(xrstor, helper_xrstor, IRH_RAISE | IRH_RD_GLOB);
 H_MEM(fpu_env, helper_fpu_env, IRH_RAISE);
 
 static const IrHelper h_xgetbv = {
-    "xgetbv", (void *)helper_xgetbv, 0, IRH_VOID, {0},
-    IRH_ENV | IRH_RAISE | IRH_RD_GLOB | IRH_WR_GLOB};
-static const IrHelper h_xsetbv = {"xsetbv", (void *)helper_xsetbv, 0,
-                                  IRH_VOID, {0},
-                                  IRH_ENV | IRH_RAISE | IRH_RD_GLOB};
-static const IrHelper h_ldmxcsr = {"ldmxcsr", (void *)helper_ldmxcsr, 1,
-                                   IRH_VOID, {IR_I32}, IRH_ENV | IRH_RAISE};
-static const IrHelper h_fldcw = {"fldcw", (void *)helper_fldcw, 1, IRH_VOID,
-                                 {IR_I32}, IRH_ENV};
-static const IrHelper h_fnclex = {"fnclex", (void *)helper_fnclex, 0, IRH_VOID,
-                                  {0}, IRH_ENV};
-static const IrHelper h_fninit = {"fninit", (void *)helper_fninit, 0, IRH_VOID,
-                                  {0}, IRH_ENV};
+    "xgetbv", (void *)helper_xgetbv,
+    0,        IRH_VOID,
+    {0},      IRH_ENV | IRH_RAISE | IRH_RD_GLOB | IRH_WR_GLOB};
+static const IrHelper h_xsetbv = {"xsetbv", (void *)helper_xsetbv,
+                                  0,        IRH_VOID,
+                                  {0},      IRH_ENV | IRH_RAISE | IRH_RD_GLOB};
+static const IrHelper h_ldmxcsr = {"ldmxcsr", (void *)helper_ldmxcsr,
+                                   1,         IRH_VOID,
+                                   {IR_I32},  IRH_ENV | IRH_RAISE};
+static const IrHelper h_fldcw = {
+    "fldcw", (void *)helper_fldcw, 1, IRH_VOID, {IR_I32}, IRH_ENV};
+static const IrHelper h_fnclex = {
+    "fnclex", (void *)helper_fnclex, 0, IRH_VOID, {0}, IRH_ENV};
+static const IrHelper h_fninit = {
+    "fninit", (void *)helper_fninit, 0, IRH_VOID, {0}, IRH_ENV};
 static const IrHelper h_fwait = {"fwait", (void *)helper_fwait, 0, IRH_VOID,
-                                 {0}, IRH_ENV | IRH_RAISE};
+                                 {0},     IRH_ENV | IRH_RAISE};
 
 #define FPU_OFF(field) ((int32_t)offsetof(CpuX86, fpu.field))
 

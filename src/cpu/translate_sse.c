@@ -26,12 +26,9 @@
 bool tr_sse_unavailable(Dc *dc); /* translate_fpu.c */
 
 #define X(n)                                                                   \
-    static const IrHelper h_sse_##n = {"sse_" #n,                              \
-                                       (void *)helper_sse_##n,                 \
-                                       3,                                      \
-                                       IRH_VOID,                               \
-                                       {IR_I32, IR_I32, IR_I32},               \
-                                       IRH_ENV | IRH_RAISE};
+    static const IrHelper h_sse_##n = {                                        \
+        "sse_" #n, (void *)helper_sse_##n,   3,                                \
+        IRH_VOID,  {IR_I32, IR_I32, IR_I32}, IRH_ENV | IRH_RAISE};
 SSE_HELPERS(X)
 #undef X
 
@@ -163,24 +160,15 @@ static const IrHelper h_movmskps = {
     "movmskps", (void *)helper_movmskps, 1, IRH_RET_I64, {IR_I32}, IRH_ENV};
 static const IrHelper h_movmskpd = {
     "movmskpd", (void *)helper_movmskpd, 1, IRH_RET_I64, {IR_I32}, IRH_ENV};
-static const IrHelper h_comis = {"comis",
-                                 (void *)helper_comis,
-                                 3,
-                                 IRH_RET_I64,
-                                 {IR_I32, IR_I32, IR_I32},
-                                 IRH_ENV | IRH_RAISE};
-static const IrHelper h_cvtsi2sx = {"cvtsi2sx",
-                                    (void *)helper_cvtsi2sx,
-                                    3,
-                                    IRH_VOID,
-                                    {IR_I32, IR_I64, IR_I32},
-                                    IRH_ENV | IRH_RAISE};
-static const IrHelper h_cvtsx2si = {"cvtsx2si",
-                                    (void *)helper_cvtsx2si,
-                                    2,
-                                    IRH_RET_I64,
-                                    {IR_I32, IR_I32},
-                                    IRH_ENV | IRH_RAISE};
+static const IrHelper h_comis = {
+    "comis",     (void *)helper_comis,     3,
+    IRH_RET_I64, {IR_I32, IR_I32, IR_I32}, IRH_ENV | IRH_RAISE};
+static const IrHelper h_cvtsi2sx = {
+    "cvtsi2sx", (void *)helper_cvtsi2sx,  3,
+    IRH_VOID,   {IR_I32, IR_I64, IR_I32}, IRH_ENV | IRH_RAISE};
+static const IrHelper h_cvtsx2si = {
+    "cvtsx2si",  (void *)helper_cvtsx2si, 2,
+    IRH_RET_I64, {IR_I32, IR_I32},        IRH_ENV | IRH_RAISE};
 
 #define XMM_OFF(r) ((uint32_t)offsetof(CpuX86, fpu.zmm) + 64u * ((r)&15))
 #define TMP_OFF ((uint32_t)offsetof(CpuX86, fpu.tmp))
@@ -253,8 +241,8 @@ static void tr_sse_st(Dc *dc, uint32_t off, IrTemp a, unsigned size)
         if (sse_unaligned_ok(dc->d->id)) { /* probe the last byte */
             ir_op2i(dc->f, IR_ADD, IR_I64, a15, a, 15);
             IrTemp t = tr_new(dc);
-            ir_qld(dc->f, IR_I64, t, a15, IR_MO_8 | IR_MO_WRITE |
-                                              IR_MO_MMU(dc->mmu));
+            ir_qld(dc->f, IR_I64, t, a15,
+                   IR_MO_8 | IR_MO_WRITE | IR_MO_MMU(dc->mmu));
         }
         tr_mem_st(dc, a, lo, 8);
         ir_op2i(dc->f, IR_ADD, IR_I64, a8, a, 8);
@@ -358,7 +346,8 @@ static bool tr_sse_movpart(Dc *dc)
         if (d->type == XOP_MEM) {
             tr_sse_st(dc, XMM_OFF(s->reg), tr_ea(dc, d), size);
         } else {
-            bool zero = s->type == XOP_MEM && (id == XI_MOVSS || id == XI_MOVSD);
+            bool zero =
+                s->type == XOP_MEM && (id == XI_MOVSS || id == XI_MOVSD);
             tr_sse_elem(dc, XMM_OFF(d->reg), s, size, zero);
         }
         return true;

@@ -80,22 +80,22 @@ void dt_enter(const DtEntry *e) __attribute__((noreturn));
 /* load RFLAGS and the GPRs from the DtEntry at RDI (RSP, then RDI last) */
 #define DT_ENTER_LOAD_STATE                                                    \
     "    ldmxcsr 136(%rdi)\n"                                                  \
-    "    movdqu 144(%rdi), %xmm0\n"                                         \
-    "    movdqu 160(%rdi), %xmm1\n"                                         \
-    "    movdqu 176(%rdi), %xmm2\n"                                         \
-    "    movdqu 192(%rdi), %xmm3\n"                                         \
-    "    movdqu 208(%rdi), %xmm4\n"                                         \
-    "    movdqu 224(%rdi), %xmm5\n"                                         \
-    "    movdqu 240(%rdi), %xmm6\n"                                         \
-    "    movdqu 256(%rdi), %xmm7\n"                                         \
-    "    movdqu 272(%rdi), %xmm8\n"                                         \
-    "    movdqu 288(%rdi), %xmm9\n"                                         \
-    "    movdqu 304(%rdi), %xmm10\n"                                         \
-    "    movdqu 320(%rdi), %xmm11\n"                                         \
-    "    movdqu 336(%rdi), %xmm12\n"                                         \
-    "    movdqu 352(%rdi), %xmm13\n"                                         \
-    "    movdqu 368(%rdi), %xmm14\n"                                         \
-    "    movdqu 384(%rdi), %xmm15\n"                                         \
+    "    movdqu 144(%rdi), %xmm0\n"                                            \
+    "    movdqu 160(%rdi), %xmm1\n"                                            \
+    "    movdqu 176(%rdi), %xmm2\n"                                            \
+    "    movdqu 192(%rdi), %xmm3\n"                                            \
+    "    movdqu 208(%rdi), %xmm4\n"                                            \
+    "    movdqu 224(%rdi), %xmm5\n"                                            \
+    "    movdqu 240(%rdi), %xmm6\n"                                            \
+    "    movdqu 256(%rdi), %xmm7\n"                                            \
+    "    movdqu 272(%rdi), %xmm8\n"                                            \
+    "    movdqu 288(%rdi), %xmm9\n"                                            \
+    "    movdqu 304(%rdi), %xmm10\n"                                           \
+    "    movdqu 320(%rdi), %xmm11\n"                                           \
+    "    movdqu 336(%rdi), %xmm12\n"                                           \
+    "    movdqu 352(%rdi), %xmm13\n"                                           \
+    "    movdqu 368(%rdi), %xmm14\n"                                           \
+    "    movdqu 384(%rdi), %xmm15\n"                                           \
     "    pushq 128(%rdi)\n"                                                    \
     "    popfq\n"                                                              \
     "    movq 0(%rdi), %rax\n"                                                 \

@@ -141,7 +141,7 @@ Test(fpu_state, x87_control)
     FOR_BACKENDS(0)
     {
         FpuState *f = &m.env->fpu;
-        f->fsw = 0x3885; /* IE PE ES, TOP = 7 */
+        f->fsw = 0x3885;                  /* IE PE ES, TOP = 7 */
         cr_expect_eq(RUN(0xdf, 0xe0), 3); /* fnstsw ax */
         cr_expect_eq(m.env->regs[R_EAX] & 0xffff, 0x3885);
         cr_expect_eq(RUN(0xdb, 0xe2, 0xdd, 0x3b), 3); /* fnclex; fnstsw [rbx] */
@@ -150,7 +150,7 @@ Test(fpu_state, x87_control)
         cr_expect_eq(fx_ld32(0) & 0xffff, 0x037f);
         cr_expect_eq(f->fsw, 0);
         cr_expect_eq(fpu_full_tag_word(m.env), 0xffff);
-        fx_st32(0, 0x0c7e); /* unmask IE */
+        fx_st32(0, 0x0c7e);               /* unmask IE */
         cr_expect_eq(RUN(0xd9, 0x2b), 3); /* fldcw [rbx] */
         cr_expect_eq(f->fcw, 0x0c7e);
         f->fsw = FSW_IE;
@@ -167,9 +167,9 @@ Test(fpu_state, fnstenv_fnsave_frstor)
     {
         FpuState *f = &m.env->fpu;
         f->fcw = 0x0360;
-        f->fsw = 0x3000; /* TOP = 6 */
-        f->ftw = 0xc0;   /* R6, R7 in use */
-        memset(f->st[6].b, 0, 10);                      /* zero */
+        f->fsw = 0x3000;           /* TOP = 6 */
+        f->ftw = 0xc0;             /* R6, R7 in use */
+        memset(f->st[6].b, 0, 10); /* zero */
         memcpy(f->st[7].b, "\0\0\0\0\0\0\0\x80\xff\x3f", 10); /* 1.0 */
         f->fip = 0x401000;
         f->fcs = 0x33;

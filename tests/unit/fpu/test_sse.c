@@ -24,31 +24,69 @@ typedef struct OpRow {
     uint8_t kind; /* 0 integer, 1 float, 2 double, 3 shift count */
 } OpRow;
 
-#define R(n, k, ...) {n, {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__}), k}
+#define R(n, k, ...)                                                           \
+    {                                                                          \
+        n, {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__}), k                  \
+    }
 #define I66(n, op) R(n, 0, 0x66, 0x0f, op, 0xc1)
 static const OpRow rows[] = {
-    I66("pand", 0xdb), I66("pandn", 0xdf), I66("por", 0xeb),
-    I66("pxor", 0xef), I66("paddb", 0xfc), I66("paddw", 0xfd),
-    I66("paddd", 0xfe), I66("paddq", 0xd4), I66("psubb", 0xf8),
-    I66("psubw", 0xf9), I66("psubd", 0xfa), I66("psubq", 0xfb),
-    I66("pcmpeqb", 0x74), I66("pcmpeqw", 0x75), I66("pcmpeqd", 0x76),
-    I66("pcmpgtb", 0x64), I66("pcmpgtw", 0x65), I66("pcmpgtd", 0x66),
-    I66("pminub", 0xda), I66("pmaxub", 0xde), I66("pminsw", 0xea),
-    I66("pmaxsw", 0xee), I66("paddusb", 0xdc), I66("paddusw", 0xdd),
-    I66("psubusb", 0xd8), I66("psubusw", 0xd9), I66("paddsb", 0xec),
-    I66("paddsw", 0xed), I66("psubsb", 0xe8), I66("psubsw", 0xe9),
-    I66("pavgb", 0xe0), I66("pavgw", 0xe3), I66("pmullw", 0xd5),
-    I66("pmulhw", 0xe5), I66("pmulhuw", 0xe4), I66("pmuludq", 0xf4),
-    I66("pmaddwd", 0xf5), I66("psadbw", 0xf6), I66("punpcklbw", 0x60),
-    I66("punpcklwd", 0x61), I66("punpckldq", 0x62),
-    I66("punpcklqdq", 0x6c), I66("punpckhbw", 0x68),
-    I66("punpckhwd", 0x69), I66("punpckhdq", 0x6a),
-    I66("punpckhqdq", 0x6d), I66("packsswb", 0x63), I66("packuswb", 0x67),
+    I66("pand", 0xdb),
+    I66("pandn", 0xdf),
+    I66("por", 0xeb),
+    I66("pxor", 0xef),
+    I66("paddb", 0xfc),
+    I66("paddw", 0xfd),
+    I66("paddd", 0xfe),
+    I66("paddq", 0xd4),
+    I66("psubb", 0xf8),
+    I66("psubw", 0xf9),
+    I66("psubd", 0xfa),
+    I66("psubq", 0xfb),
+    I66("pcmpeqb", 0x74),
+    I66("pcmpeqw", 0x75),
+    I66("pcmpeqd", 0x76),
+    I66("pcmpgtb", 0x64),
+    I66("pcmpgtw", 0x65),
+    I66("pcmpgtd", 0x66),
+    I66("pminub", 0xda),
+    I66("pmaxub", 0xde),
+    I66("pminsw", 0xea),
+    I66("pmaxsw", 0xee),
+    I66("paddusb", 0xdc),
+    I66("paddusw", 0xdd),
+    I66("psubusb", 0xd8),
+    I66("psubusw", 0xd9),
+    I66("paddsb", 0xec),
+    I66("paddsw", 0xed),
+    I66("psubsb", 0xe8),
+    I66("psubsw", 0xe9),
+    I66("pavgb", 0xe0),
+    I66("pavgw", 0xe3),
+    I66("pmullw", 0xd5),
+    I66("pmulhw", 0xe5),
+    I66("pmulhuw", 0xe4),
+    I66("pmuludq", 0xf4),
+    I66("pmaddwd", 0xf5),
+    I66("psadbw", 0xf6),
+    I66("punpcklbw", 0x60),
+    I66("punpcklwd", 0x61),
+    I66("punpckldq", 0x62),
+    I66("punpcklqdq", 0x6c),
+    I66("punpckhbw", 0x68),
+    I66("punpckhwd", 0x69),
+    I66("punpckhdq", 0x6a),
+    I66("punpckhqdq", 0x6d),
+    I66("packsswb", 0x63),
+    I66("packuswb", 0x67),
     I66("packssdw", 0x6b),
-    R("psrlw", 3, 0x66, 0x0f, 0xd1, 0xc1), R("psraw", 3, 0x66, 0x0f, 0xe1, 0xc1),
-    R("psllw", 3, 0x66, 0x0f, 0xf1, 0xc1), R("psrld", 3, 0x66, 0x0f, 0xd2, 0xc1),
-    R("psrad", 3, 0x66, 0x0f, 0xe2, 0xc1), R("pslld", 3, 0x66, 0x0f, 0xf2, 0xc1),
-    R("psrlq", 3, 0x66, 0x0f, 0xd3, 0xc1), R("psllq", 3, 0x66, 0x0f, 0xf3, 0xc1),
+    R("psrlw", 3, 0x66, 0x0f, 0xd1, 0xc1),
+    R("psraw", 3, 0x66, 0x0f, 0xe1, 0xc1),
+    R("psllw", 3, 0x66, 0x0f, 0xf1, 0xc1),
+    R("psrld", 3, 0x66, 0x0f, 0xd2, 0xc1),
+    R("psrad", 3, 0x66, 0x0f, 0xe2, 0xc1),
+    R("pslld", 3, 0x66, 0x0f, 0xf2, 0xc1),
+    R("psrlq", 3, 0x66, 0x0f, 0xd3, 0xc1),
+    R("psllq", 3, 0x66, 0x0f, 0xf3, 0xc1),
     R("psrlw imm", 0, 0x66, 0x0f, 0x71, 0xd0, 5),
     R("psraw imm", 0, 0x66, 0x0f, 0x71, 0xe0, 17),
     R("psllw imm", 0, 0x66, 0x0f, 0x71, 0xf0, 3),
@@ -63,23 +101,40 @@ static const OpRow rows[] = {
     R("pshufd", 0, 0x66, 0x0f, 0x70, 0xc1, 0x1b),
     R("pshuflw", 0, 0xf2, 0x0f, 0x70, 0xc1, 0x93),
     R("pshufhw", 0, 0xf3, 0x0f, 0x70, 0xc1, 0x4e),
-    R("shufps", 1, 0x0f, 0xc6, 0xc1, 0xb1), R("shufpd", 2, 0x66, 0x0f, 0xc6, 0xc1, 2),
-    R("unpcklps", 1, 0x0f, 0x14, 0xc1), R("unpckhps", 1, 0x0f, 0x15, 0xc1),
-    R("unpcklpd", 2, 0x66, 0x0f, 0x14, 0xc1), R("unpckhpd", 2, 0x66, 0x0f, 0x15, 0xc1),
-    R("andps", 1, 0x0f, 0x54, 0xc1), R("andnpd", 2, 0x66, 0x0f, 0x55, 0xc1),
-    R("orps", 1, 0x0f, 0x56, 0xc1), R("xorpd", 2, 0x66, 0x0f, 0x57, 0xc1),
+    R("shufps", 1, 0x0f, 0xc6, 0xc1, 0xb1),
+    R("shufpd", 2, 0x66, 0x0f, 0xc6, 0xc1, 2),
+    R("unpcklps", 1, 0x0f, 0x14, 0xc1),
+    R("unpckhps", 1, 0x0f, 0x15, 0xc1),
+    R("unpcklpd", 2, 0x66, 0x0f, 0x14, 0xc1),
+    R("unpckhpd", 2, 0x66, 0x0f, 0x15, 0xc1),
+    R("andps", 1, 0x0f, 0x54, 0xc1),
+    R("andnpd", 2, 0x66, 0x0f, 0x55, 0xc1),
+    R("orps", 1, 0x0f, 0x56, 0xc1),
+    R("xorpd", 2, 0x66, 0x0f, 0x57, 0xc1),
 #define FP4(n, op)                                                             \
     R(n "ps", 1, 0x0f, op, 0xc1), R(n "pd", 2, 0x66, 0x0f, op, 0xc1),          \
         R(n "ss", 1, 0xf3, 0x0f, op, 0xc1), R(n "sd", 2, 0xf2, 0x0f, op, 0xc1)
-    FP4("add", 0x58), FP4("mul", 0x59), FP4("sub", 0x5c), FP4("min", 0x5d),
-    FP4("div", 0x5e), FP4("max", 0x5f), FP4("sqrt", 0x51),
-    R("cvtps2pd", 1, 0x0f, 0x5a, 0xc1), R("cvtpd2ps", 2, 0x66, 0x0f, 0x5a, 0xc1),
-    R("cvtss2sd", 1, 0xf3, 0x0f, 0x5a, 0xc1), R("cvtsd2ss", 2, 0xf2, 0x0f, 0x5a, 0xc1),
-    R("cvtdq2ps", 0, 0x0f, 0x5b, 0xc1), R("cvtps2dq", 1, 0x66, 0x0f, 0x5b, 0xc1),
-    R("cvttps2dq", 1, 0xf3, 0x0f, 0x5b, 0xc1), R("cvtdq2pd", 0, 0xf3, 0x0f, 0xe6, 0xc1),
-    R("cvtpd2dq", 2, 0xf2, 0x0f, 0xe6, 0xc1), R("cvttpd2dq", 2, 0x66, 0x0f, 0xe6, 0xc1),
-    R("cmpltps", 1, 0x0f, 0xc2, 0xc1, 1), R("cmpunordpd", 2, 0x66, 0x0f, 0xc2, 0xc1, 3),
-    R("cmpnless", 1, 0xf3, 0x0f, 0xc2, 0xc1, 6), R("cmpeqsd", 2, 0xf2, 0x0f, 0xc2, 0xc1, 0),
+    FP4("add", 0x58),
+    FP4("mul", 0x59),
+    FP4("sub", 0x5c),
+    FP4("min", 0x5d),
+    FP4("div", 0x5e),
+    FP4("max", 0x5f),
+    FP4("sqrt", 0x51),
+    R("cvtps2pd", 1, 0x0f, 0x5a, 0xc1),
+    R("cvtpd2ps", 2, 0x66, 0x0f, 0x5a, 0xc1),
+    R("cvtss2sd", 1, 0xf3, 0x0f, 0x5a, 0xc1),
+    R("cvtsd2ss", 2, 0xf2, 0x0f, 0x5a, 0xc1),
+    R("cvtdq2ps", 0, 0x0f, 0x5b, 0xc1),
+    R("cvtps2dq", 1, 0x66, 0x0f, 0x5b, 0xc1),
+    R("cvttps2dq", 1, 0xf3, 0x0f, 0x5b, 0xc1),
+    R("cvtdq2pd", 0, 0xf3, 0x0f, 0xe6, 0xc1),
+    R("cvtpd2dq", 2, 0xf2, 0x0f, 0xe6, 0xc1),
+    R("cvttpd2dq", 2, 0x66, 0x0f, 0xe6, 0xc1),
+    R("cmpltps", 1, 0x0f, 0xc2, 0xc1, 1),
+    R("cmpunordpd", 2, 0x66, 0x0f, 0xc2, 0xc1, 3),
+    R("cmpnless", 1, 0xf3, 0x0f, 0xc2, 0xc1, 6),
+    R("cmpeqsd", 2, 0xf2, 0x0f, 0xc2, 0xc1, 0),
 };
 
 /* the same instruction natively: xmm0/xmm1 from x[0..1], MXCSR from *mx */
@@ -87,11 +142,13 @@ typedef void NativeFn(uint64_t *x0, const uint64_t *x1, uint32_t *mx);
 
 static NativeFn *native_build(const OpRow *r)
 {
-    static const uint8_t pre[] = {0xf3, 0x0f, 0x6f, 0x07, /* movdqu xmm0,[rdi] */
-                                  0xf3, 0x0f, 0x6f, 0x0e, /* movdqu xmm1,[rsi] */
-                                  0x0f, 0xae, 0x12};      /* ldmxcsr [rdx] */
-    static const uint8_t post[] = {0xf3, 0x0f, 0x7f, 0x07, /* movdqu [rdi],xmm0 */
-                                   0x0f, 0xae, 0x1a,       /* stmxcsr [rdx] */
+    static const uint8_t pre[] = {
+        0xf3, 0x0f, 0x6f, 0x07, /* movdqu xmm0,[rdi] */
+        0xf3, 0x0f, 0x6f, 0x0e, /* movdqu xmm1,[rsi] */
+        0x0f, 0xae, 0x12};      /* ldmxcsr [rdx] */
+    static const uint8_t post[] = {0xf3, 0x0f, 0x7f,
+                                   0x07,             /* movdqu [rdi],xmm0 */
+                                   0x0f, 0xae, 0x1a, /* stmxcsr [rdx] */
                                    0xc3};
     uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -111,13 +168,18 @@ static uint64_t rnd64(void)
 /* a random float or double lane: specials, small integers, or raw bits */
 static uint64_t rnd_fp(unsigned kind)
 {
-    static const uint32_t fs[] = {0, 0x80000000u, 0x7f800000u, 0xff800000u,
-                                  0x7fc00000u, 0x7fa00000u, 0x00000001u,
-                                  0x3f800000u, 0x4f000000u, 0xcf000001u};
-    static const uint64_t ds[] = {0, 1ull << 63, 0x7ff0000000000000ull,
-                                  0x7ff8000000000000ull, 0x7ff4000000000000ull,
-                                  1, 0x3ff0000000000000ull,
-                                  0x41e0000000000000ull, 0xc3e0000000000001ull};
+    static const uint32_t fs[] = {
+        0,           0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u,
+        0x7fa00000u, 0x00000001u, 0x3f800000u, 0x4f000000u, 0xcf000001u};
+    static const uint64_t ds[] = {0,
+                                  1ull << 63,
+                                  0x7ff0000000000000ull,
+                                  0x7ff8000000000000ull,
+                                  0x7ff4000000000000ull,
+                                  1,
+                                  0x3ff0000000000000ull,
+                                  0x41e0000000000000ull,
+                                  0xc3e0000000000001ull};
     uint64_t v = rnd64();
     switch (rand() % 4) {
     case 0:
@@ -125,7 +187,8 @@ static uint64_t rnd_fp(unsigned kind)
                          : ds[rand() % 9];
     case 1: { /* nice values */
         if (kind == 1) {
-            float a = (float)(rand() % 2000 - 1000) / 8, b = (float)(rand() % 7);
+            float a = (float)(rand() % 2000 - 1000) / 8,
+                  b = (float)(rand() % 7);
             uint32_t x, y;
             memcpy(&x, &a, 4);
             memcpy(&y, &b, 4);
@@ -209,9 +272,8 @@ Test(sse, moves_and_alignment)
         cr_expect_eq(m.env->fpu.zmm[2].q[0], 7);
         cr_expect_eq(RUN(0x66, 0x0f, 0xef, 0x43, 0x08), 13, "pxor m128");
         /* movdqa [rbx + 32], xmm0; movdqu [rbx + 49], xmm0 */
-        cr_expect_eq(RUN(0x66, 0x0f, 0x7f, 0x43, 0x20, 0xf3, 0x0f, 0x7f, 0x43,
-                         0x31),
-                     3);
+        cr_expect_eq(
+            RUN(0x66, 0x0f, 0x7f, 0x43, 0x20, 0xf3, 0x0f, 0x7f, 0x43, 0x31), 3);
         cr_expect_eq(fx_ld64(48), 0x1111111122222222ull);
         cr_expect_eq(fx_ld64(16 + 49), 0x1111111122222222ull);
         /* movq rax, xmm0; movd xmm3, eax; movq xmm4, rax */
@@ -281,7 +343,7 @@ Test(sse, comisd_flags)
         cr_expect_eq(tm_rflags(&m) & (CC_Z | CC_P | CC_C), CC_C, "less");
         cr_expect_eq(RUN(0x66, 0x0f, 0x2f, 0xc8), 3); /* comisd xmm1,xmm0 */
         cr_expect_eq(tm_rflags(&m) & (CC_Z | CC_P | CC_C), 0, "greater");
-        fx_xmm_set(1, 0x7ff8000000000000ull, 0); /* QNaN */
+        fx_xmm_set(1, 0x7ff8000000000000ull, 0);      /* QNaN */
         cr_expect_eq(RUN(0x66, 0x0f, 0x2e, 0xc1), 3); /* ucomisd */
         cr_expect_eq(tm_rflags(&m) & (CC_Z | CC_P | CC_C | CC_S | CC_O),
                      CC_Z | CC_P | CC_C);
