@@ -87,7 +87,7 @@ SSE_BINOP(psubsb, b, 16, int8_t, sat(a - b, -128, 127))
 SSE_BINOP(psubsw, w, 8, int16_t, sat(a - b, -32768, 32767))
 SSE_BINOP(pavgb, b, 16, uint32_t, (a + b + 1) >> 1)
 SSE_BINOP(pavgw, w, 8, uint32_t, (a + b + 1) >> 1)
-SSE_BINOP(pmullw, w, 8, int32_t, (uint32_t)(a *b))
+SSE_BINOP(pmullw, w, 8, uint32_t, a * b)
 SSE_BINOP(pmulhw, w, 8, int16_t, (uint32_t)((int32_t)a *b) >> 16)
 SSE_BINOP(pmulhuw, w, 8, uint32_t, (a * b) >> 16)
 
