@@ -106,6 +106,16 @@ void fpu_cpuid_leaf_d(const CpuX86 *env, uint32_t subleaf, uint32_t out[4]);
 /* which components differ from their initial configuration (XINUSE) */
 uint64_t fpu_xinuse(const CpuX86 *env);
 
+/* CR4 bits a write must not set in this model (#GP): OSFXSR without FXSR,
+ * OSXMMEXCPT without SSE, OSXSAVE without XSAVE */
+uint64_t fpu_cr4_reserved(const CpuX86 *env);
+/* IA32_XSS (0xDA0, with XSAVES): false if the model has no such MSR;
+ * fpu_msr_write returns false (#GP) for a value it refuses */
+#define MSR_IA32_XSS 0xda0u
+bool fpu_msr_read(const CpuX86 *env, uint32_t msr, uint64_t *v);
+bool fpu_msr_known(const CpuX86 *env, uint32_t msr);
+bool fpu_msr_write(CpuX86 *env, uint32_t msr, uint64_t v);
+
 /* the full 16-bit tag word from the abridged one and the registers */
 uint16_t fpu_full_tag_word(const CpuX86 *env);
 

@@ -524,6 +524,44 @@ void fpu_cpuid_leaf_d(const CpuX86 *env, uint32_t subleaf, uint32_t out[4])
     }
 }
 
+/* ---- CR4 and IA32_XSS (translate_cr.c asks) ---- */
+
+uint64_t fpu_cr4_reserved(const CpuX86 *env)
+{
+    uint64_t r = 0;
+    r |= cpu_has_feature(env, XFEAT_FXSR) ? 0 : CR4_OSFXSR;
+    r |= cpu_has_feature(env, XFEAT_SSE) ? 0 : CR4_OSXMMEXCPT_BIT;
+    r |= cpu_has_feature(env, XFEAT_XSAVE) ? 0 : CR4_OSXSAVE;
+    return r;
+}
+
+bool fpu_msr_known(const CpuX86 *env, uint32_t msr)
+{
+    return msr == MSR_IA32_XSS && cpu_has_feature(env, XFEAT_XSAVES);
+}
+
+bool fpu_msr_read(const CpuX86 *env, uint32_t msr, uint64_t *v)
+{
+    if (!fpu_msr_known(env, msr)) {
+        return false;
+    }
+    *v = env->fpu.xss;
+    return true;
+}
+
+/* no supervisor state component is implemented: only 0 is accepted */
+bool fpu_msr_write(CpuX86 *env, uint32_t msr, uint64_t v)
+{
+    (void)msr;
+    if (v != 0) {
+        log_guest_error("fpu", "IA32_XSS = 0x%llx: unsupported bits, #GP",
+                        (unsigned long long)v);
+        return false;
+    }
+    env->fpu.xss = v;
+    return true;
+}
+
 /* ---- XGETBV / XSETBV ---- */
 
 static uint64_t fpu_edx_eax(const CpuX86 *env)

@@ -396,3 +396,27 @@ Test(fpu_state, cpuid_leaf_d_and_leaf_1)
     cr_expect_eq(r[0], 0, "no XSAVE: leaf 0xD empty");
     tm_free(&m);
 }
+
+/* wrmsr/rdmsr of IA32_XSS (ecx = 0xda0), CR4 bits of missing features */
+Test(fpu_state, xss_msr_and_cr4_bits)
+{
+    FOR_BACKENDS(0)
+    {
+        m.env->regs[R_ECX] = MSR_IA32_XSS;
+        m.env->regs[R_EAX] = 0;
+        m.env->regs[R_EDX] = 0;
+        cr_expect_eq(RUN(0x0f, 0x30, 0x0f, 0x32), 3, "wrmsr 0; rdmsr");
+        cr_expect_eq(m.env->regs[R_EAX], 0);
+        m.env->regs[R_EAX] = 1u << 8; /* PT state: not implemented */
+        cr_expect_eq(RUN(0x0f, 0x30), 13);
+        cr_expect_eq(m.env->fpu.xss, 0);
+    }
+    tm_new(&m, TCG_BACKEND_INTERP, 0, CPU_FEATURES_QEMU64);
+    m.env->regs[R_ECX] = MSR_IA32_XSS;
+    cr_expect_eq(RUN(0x0f, 0x32), 13, "no XSAVES: no IA32_XSS");
+    m.env->regs[R_EBX] = CR4_PAE | CR4_OSXSAVE;
+    cr_expect_eq(RUN(0x0f, 0x22, 0xe3), 13, "OSXSAVE without XSAVE");
+    m.env->regs[R_EBX] = CR4_PAE;
+    cr_expect_eq(RUN(0x0f, 0x22, 0xe3), 3);
+    tm_free(&m);
+}
