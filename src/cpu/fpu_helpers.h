@@ -44,34 +44,26 @@ NORETURN void fpu_raise_simd(CpuX86 *env, uintptr_t ra);
 
 /* ---- helper_sse.c ---- */
 typedef void SseFn(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm);
+/* clang-format off */
 #define SSE_HELPERS(X)                                                         \
-    X(pand)                                                                    \
-    X(pandn) X(por) X(pxor) X(paddb) X(paddw) X(paddd) X(paddq) X(psubb) X(    \
-        psubw) X(psubd) X(psubq) X(pcmpeqb) X(pcmpeqw) X(pcmpeqd) X(pcmpgtb)   \
-        X(pcmpgtw) X(pcmpgtd) X(pminub) X(pmaxub) X(pminsw) X(pmaxsw) X(       \
-            paddusb) X(paddusw) X(psubusb) X(psubusw) X(paddsb) X(paddsw)      \
-            X(psubsb) X(psubsw) X(pavgb) X(pavgw) X(pmullw) X(pmulhw) X(       \
-                pmulhuw) X(pmuludq) X(pmaddwd) X(psadbw) X(punpcklbw)          \
-                X(punpcklwd) X(punpckldq) X(punpcklqdq) X(punpckhbw) X(        \
-                    punpckhwd) X(punpckhdq) X(punpckhqdq) X(packsswb)          \
-                    X(packuswb) X(packssdw) X(pshufd) X(pshuflw) X(pshufhw) X( \
-                        psrlw) X(psraw) X(psllw) X(psrld) X(psrad) X(pslld)    \
-                        X(psrlq) X(psllq) X(psrldq) X(pslldq) X(shufps) X(     \
-                            shufpd) X(unpcklps) X(unpckhps) X(unpcklpd)        \
-                            X(unpckhpd) X(andnps) X(addps) X(addpd) X(         \
-                                addss) X(addsd) X(subps) X(subpd) X(subss)     \
-                                X(subsd) X(mulps) X(mulpd) X(mulss) X(         \
-                                    mulsd) X(divps) X(divpd) X(divss) X(divsd) \
-                                    X(minps) X(minpd) X(minss) X(minsd) X(     \
-                                        maxps) X(maxpd) X(maxss) X(maxsd)      \
-                                        X(sqrtps) X(sqrtpd) X(sqrtss) X(       \
-                                            sqrtsd) X(cvtps2pd) X(cvtpd2ps)    \
-                                            X(cvtss2sd) X(cvtsd2ss)            \
-                                                X(cvtdq2ps) X(cvtps2dq) X(     \
-                                                    cvttps2dq) X(cvtdq2pd)     \
-                                                    X(cvtpd2dq) X(cvttpd2dq)   \
-                                                        X(cmpps) X(cmppd)      \
-                                                            X(cmpss) X(cmpsd)
+    X(pand) X(pandn) X(por) X(pxor) X(paddb) X(paddw) X(paddd) X(paddq)        \
+    X(psubb) X(psubw) X(psubd) X(psubq) X(pcmpeqb) X(pcmpeqw) X(pcmpeqd)       \
+    X(pcmpgtb) X(pcmpgtw) X(pcmpgtd) X(pminub) X(pmaxub) X(pminsw) X(pmaxsw)   \
+    X(paddusb) X(paddusw) X(psubusb) X(psubusw) X(paddsb) X(paddsw)            \
+    X(psubsb) X(psubsw) X(pavgb) X(pavgw) X(pmullw) X(pmulhw) X(pmulhuw)       \
+    X(pmuludq) X(pmaddwd) X(psadbw) X(punpcklbw) X(punpcklwd) X(punpckldq)     \
+    X(punpcklqdq) X(punpckhbw) X(punpckhwd) X(punpckhdq) X(punpckhqdq)         \
+    X(packsswb) X(packuswb) X(packssdw) X(pshufd) X(pshuflw) X(pshufhw)        \
+    X(psrlw) X(psraw) X(psllw) X(psrld) X(psrad) X(pslld) X(psrlq) X(psllq)    \
+    X(psrldq) X(pslldq) X(shufps) X(shufpd) X(unpcklps) X(unpckhps)            \
+    X(unpcklpd) X(unpckhpd) X(andnps) X(addps) X(addpd) X(addss) X(addsd)      \
+    X(subps) X(subpd) X(subss) X(subsd) X(mulps) X(mulpd) X(mulss) X(mulsd)    \
+    X(divps) X(divpd) X(divss) X(divsd) X(minps) X(minpd) X(minss) X(minsd)    \
+    X(maxps) X(maxpd) X(maxss) X(maxsd) X(sqrtps) X(sqrtpd) X(sqrtss)          \
+    X(sqrtsd) X(cvtps2pd) X(cvtpd2ps) X(cvtss2sd) X(cvtsd2ss) X(cvtdq2ps)      \
+    X(cvtps2dq) X(cvttps2dq) X(cvtdq2pd) X(cvtpd2dq) X(cvttpd2dq) X(cmpps)     \
+    X(cmppd) X(cmpss) X(cmpsd)
+/* clang-format on */
 #define X(n)                                                                   \
     void helper_sse_##n(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm);
 SSE_HELPERS(X)

@@ -42,9 +42,10 @@ void fpu_reset(CpuX86 *env)
 
 /* ---- guest memory for the save areas ---- */
 
+/* linear addresses wrap at 4 GiB outside 64-bit code */
 static uint64_t fpu_lin(const CpuX86 *env, uint64_t a)
 {
-    return (env->hflags & HF_LMA) ? a : a & 0xffffffffu;
+    return (env->hflags & HF_CS64) ? a : a & 0xffffffffu;
 }
 
 /* len bytes at addr; a fault leaves nothing written (both ends probed) */
@@ -83,6 +84,14 @@ static void fpu_mem_read(CpuX86 *env, uint64_t addr, void *buf, uint32_t len,
 static NORETURN void fpu_gp(CpuX86 *env, uintptr_t ra)
 {
     helper_raise_ra(env, 13, 0, ra);
+}
+
+/* a #GP the guest's operand caused: logged under -d guest_errors */
+static NORETURN void fpu_gp_why(CpuX86 *env, const char *why, uint64_t v,
+                                uintptr_t ra)
+{
+    log_guest_error("fpu", "%s (0x%llx): #GP", why, (unsigned long long)v);
+    fpu_gp(env, ra);
 }
 
 NORETURN void fpu_raise_simd(CpuX86 *env, uintptr_t ra)
@@ -319,7 +328,7 @@ void helper_fpu_env(CpuX86 *env, uint64_t addr, uint32_t op)
 void helper_ldmxcsr(CpuX86 *env, uint32_t v)
 {
     if (v & ~env->fpu.mxcsr_mask) {
-        fpu_gp(env, TCG_GETPC());
+        fpu_gp_why(env, "LDMXCSR reserved bits", v, TCG_GETPC());
     }
     env->fpu.mxcsr = v;
 }
@@ -404,7 +413,7 @@ void helper_fxsave(CpuX86 *env, uint64_t addr, uint32_t rexw)
     uintptr_t ra = TCG_GETPC();
     uint8_t img[XSAVE_LEGACY_SIZE];
     if (addr & 15) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "FXSAVE/FXRSTOR area not 16-byte aligned", addr, ra);
     }
     memset(img, 0, sizeof(img));
     fpu_legacy_x87_store(env, img, rexw);
@@ -420,12 +429,12 @@ void helper_fxrstor(CpuX86 *env, uint64_t addr, uint32_t rexw)
     uintptr_t ra = TCG_GETPC();
     uint8_t img[XSAVE_LEGACY_SIZE];
     if (addr & 15) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "FXSAVE/FXRSTOR area not 16-byte aligned", addr, ra);
     }
     fpu_mem_read(env, addr, img, 160 + 16 * fpu_nxmm(env), ra);
     uint32_t mxcsr = get32(img + 24);
     if (mxcsr & ~env->fpu.mxcsr_mask) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "FXRSTOR MXCSR reserved bits", mxcsr, ra);
     }
     fpu_legacy_x87_load(env, img, rexw);
     env->fpu.mxcsr = mxcsr;
@@ -661,7 +670,7 @@ void helper_xsave(CpuX86 *env, uint64_t addr, uint32_t kind)
     uint64_t mask = env->fpu.xcr0 | (k == XS_SAVES ? env->fpu.xss : 0);
     uint64_t rfbm = fpu_edx_eax(env) & mask, inuse = fpu_xinuse(env);
     if (addr & 63) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "XSAVE area not 64-byte aligned", addr, ra);
     }
     XsImage im;
     memset(&im, 0, sizeof(im));
@@ -728,7 +737,7 @@ void helper_xrstor(CpuX86 *env, uint64_t addr, uint32_t kind)
     uint64_t hdr[8];
     uint8_t img[XSAVE_YMM_OFF + XSAVE_YMM_SIZE];
     if (addr & 63) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "XSAVE area not 64-byte aligned", addr, ra);
     }
     fpu_mem_read(env, addr + 512, hdr, sizeof(hdr), ra);
     if (!fpu_xrstor_header_ok(env, hdr, xrstors)) {
@@ -747,7 +756,7 @@ void helper_xrstor(CpuX86 *env, uint64_t addr, uint32_t kind)
                             : (rfbm & (XFEATURE_SSE | XFEATURE_YMM)) != 0;
     uint32_t mxcsr = ld_mxcsr ? get32(img + 24) : MXCSR_INIT;
     if (ld_mxcsr && (mxcsr & ~env->fpu.mxcsr_mask)) {
-        fpu_gp(env, ra);
+        fpu_gp_why(env, "XRSTOR MXCSR reserved bits", mxcsr, ra);
     }
     if (rfbm & XFEATURE_X87) {
         if (bv & XFEATURE_X87) {

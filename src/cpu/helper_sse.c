@@ -10,7 +10,11 @@
  * denormal results are the host's, that is x86's.
  * Legacy SSE leaves bits 128 and up of the destination unchanged.
  */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "cpu/fpu_helpers.h"
 #include "cpu/translate_int.h"
@@ -87,7 +91,7 @@ SSE_BINOP(psubsb, b, 16, int8_t, sat(a - b, -128, 127))
 SSE_BINOP(psubsw, w, 8, int16_t, sat(a - b, -32768, 32767))
 SSE_BINOP(pavgb, b, 16, uint32_t, (a + b + 1) >> 1)
 SSE_BINOP(pavgw, w, 8, uint32_t, (a + b + 1) >> 1)
-SSE_BINOP(pmullw, w, 8, uint32_t, a * b)
+SSE_BINOP(pmullw, w, 8, uint32_t, a *b)
 SSE_BINOP(pmulhw, w, 8, int16_t, (uint32_t)((int32_t)a *b) >> 16)
 SSE_BINOP(pmulhuw, w, 8, uint32_t, (a * b) >> 16)
 
@@ -321,6 +325,8 @@ uint64_t helper_movmskpd(CpuX86 *env, uint32_t s)
 
 typedef int64_t V2 __attribute__((vector_size(16)));
 
+#define MXCSR_PRE 0x7u /* IE DE ZE */
+
 static V2 fget(const CpuX86 *env, uint32_t off)
 {
     V2 v;
@@ -337,29 +343,124 @@ static uint32_t fp_enter(const CpuX86 *env)
     return host;
 }
 
-/* merge the raised flags; an unmasked one raises (nothing written) */
-static void fp_leave(CpuX86 *env, uint32_t host, uintptr_t ra)
+/* the host MXCSR back; the flags the operation raised */
+static uint32_t fp_exit(uint32_t host)
 {
     uint32_t now;
     __asm__ volatile("stmxcsr %0" : "=m"(now));
     __asm__ volatile("ldmxcsr %0" : : "m"(host));
-    uint32_t raised = now & MXCSR_FLAGS;
+    return now & MXCSR_FLAGS;
+}
+
+static uint32_t fp_unmasked(const CpuX86 *env)
+{
+    return ~(env->fpu.mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_FLAGS;
+}
+
+/* merge the raised flags; an unmasked one raises (nothing written) */
+static void fp_commit(CpuX86 *env, uint32_t raised, uintptr_t ra)
+{
     env->fpu.mxcsr |= raised;
-    if (raised & ~(env->fpu.mxcsr >> MXCSR_MASKS_SHIFT) & MXCSR_FLAGS) {
+    if (raised & fp_unmasked(env)) {
         fpu_raise_simd(env, ra);
     }
 }
 
+/*
+ * For operations with a single possible exception or only pre-computation
+ * ones (IE, DE, ZE: an unmasked one stops the instruction before any
+ * result, so no OE/UE/PE, SDM vol. 1 11.5.2), the masked run's flags say
+ * what the unmasked run would.
+ */
+static void fp_leave(CpuX86 *env, uint32_t host, uintptr_t ra)
+{
+    uint32_t raised = fp_exit(host);
+    if (raised & fp_unmasked(env) & MXCSR_PRE) {
+        raised &= MXCSR_PRE;
+    }
+    fp_commit(env, raised, ra);
+}
+
+/*
+ * The arithmetic family can also raise OE/UE, where whether PE comes too
+ * depends on the result's rounding: the masked run cannot tell. When it
+ * raised an exception the guest unmasked, the operation runs once more
+ * under the guest's own masks, the host traps (#XM -> SIGFPE), and the
+ * flags come from the signal frame's MXCSR, exactly as hardware set them.
+ */
+typedef void FpOp(V2 *a, V2 b);
+
+static __thread sigjmp_buf *fp_trap_jb;
+static __thread uint32_t fp_trap_mxcsr;
+static struct sigaction fp_trap_old;
+static pthread_once_t fp_trap_once = PTHREAD_ONCE_INIT;
+
+static void fp_trap_handler(int sig, siginfo_t *si, void *ucv)
+{
+    const ucontext_t *uc = ucv;
+    (void)sig, (void)si;
+    if (fp_trap_jb) {
+        fp_trap_mxcsr =
+            uc->uc_mcontext.fpregs ? uc->uc_mcontext.fpregs->mxcsr : 0;
+        siglongjmp(*fp_trap_jb, 1);
+    }
+    /* not ours: the previous disposition takes the re-executed fault */
+    sigaction(SIGFPE, &fp_trap_old, NULL);
+}
+
+static void fp_trap_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = fp_trap_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGFPE, &sa, &fp_trap_old);
+}
+
+static uint32_t fp_trap_flags(const CpuX86 *env, FpOp *op, V2 a, V2 b,
+                              uint32_t masked_flags)
+{
+    sigjmp_buf jb;
+    uint32_t host, g = env->fpu.mxcsr & ~MXCSR_FLAGS;
+    volatile uint32_t flags = masked_flags;
+    pthread_once(&fp_trap_once, fp_trap_install);
+    __asm__ volatile("stmxcsr %0" : "=m"(host));
+    if (sigsetjmp(jb, 1) == 0) {
+        fp_trap_jb = &jb;
+        __asm__ volatile("ldmxcsr %0" : : "m"(g));
+        op(&a, b); /* no trap after all: keep the masked run's flags */
+    } else {
+        flags = fp_trap_mxcsr & MXCSR_FLAGS;
+    }
+    fp_trap_jb = NULL;
+    __asm__ volatile("ldmxcsr %0" : : "m"(host));
+    return flags;
+}
+
+static void fp_run(CpuX86 *env, uint32_t d, uint32_t s, FpOp *op, uintptr_t ra)
+{
+    V2 a = fget(env, d), b = fget(env, s), r = a;
+    uint32_t host = fp_enter(env);
+    op(&r, b);
+    uint32_t raised = fp_exit(host);
+    if (raised & fp_unmasked(env)) {
+        raised = fp_trap_flags(env, op, a, b, raised);
+    }
+    fp_commit(env, raised, ra);
+    memcpy((uint8_t *)env + d, &r, 16);
+}
+
 /* d = d op s (op writes its destination in place) */
 #define SSE_FP(name, insn)                                                     \
+    static void fpop_##name(V2 *a, V2 b)                                       \
+    {                                                                          \
+        __asm__ volatile(insn " %1, %0" : "+x"(*a) : "x"(b));                  \
+    }                                                                          \
     void helper_sse_##name(CpuX86 *env, uint32_t d, uint32_t s, uint32_t imm)  \
     {                                                                          \
-        V2 a = fget(env, d), b = fget(env, s);                                 \
         (void)imm;                                                             \
-        uint32_t host = fp_enter(env);                                         \
-        __asm__ volatile(insn " %1, %0" : "+x"(a) : "x"(b));                   \
-        fp_leave(env, host, TCG_GETPC());                                      \
-        memcpy((uint8_t *)env + d, &a, 16);                                    \
+        fp_run(env, d, s, fpop_##name, TCG_GETPC());                           \
     }
 SSE_FP(addps, "addps")
 SSE_FP(addpd, "addpd")
@@ -533,23 +634,23 @@ static NORETURN void fp_none(CpuX86 *env, uintptr_t ra)
         fp_none(env, TCG_GETPC());                                             \
     }
 SSE_FPNONE(addps)
-SSE_FPNONE(addpd) SSE_FPNONE(addss) SSE_FPNONE(addsd) SSE_FPNONE(subps)
-    SSE_FPNONE(subpd) SSE_FPNONE(subss) SSE_FPNONE(subsd) SSE_FPNONE(mulps)
-        SSE_FPNONE(mulpd) SSE_FPNONE(mulss) SSE_FPNONE(mulsd) SSE_FPNONE(
-            divps) SSE_FPNONE(divpd) SSE_FPNONE(divss) SSE_FPNONE(divsd)
-            SSE_FPNONE(minps) SSE_FPNONE(minpd) SSE_FPNONE(minss) SSE_FPNONE(
-                minsd) SSE_FPNONE(maxps) SSE_FPNONE(maxpd) SSE_FPNONE(maxss)
-                SSE_FPNONE(maxsd) SSE_FPNONE(sqrtps) SSE_FPNONE(sqrtpd)
-                    SSE_FPNONE(sqrtss) SSE_FPNONE(sqrtsd) SSE_FPNONE(cvtps2pd)
-                        SSE_FPNONE(cvtpd2ps) SSE_FPNONE(cvtss2sd)
-                            SSE_FPNONE(cvtsd2ss) SSE_FPNONE(cvtdq2ps)
-                                SSE_FPNONE(cvtps2dq) SSE_FPNONE(cvttps2dq)
-                                    SSE_FPNONE(cvtdq2pd) SSE_FPNONE(cvtpd2dq)
-                                        SSE_FPNONE(cvttpd2dq) SSE_FPNONE(cmpps)
-                                            SSE_FPNONE(cmppd) SSE_FPNONE(cmpss)
-                                                SSE_FPNONE(cmpsd)
+SSE_FPNONE(addpd)
+SSE_FPNONE(addss) SSE_FPNONE(addsd) SSE_FPNONE(subps) SSE_FPNONE(subpd)
+    SSE_FPNONE(subss) SSE_FPNONE(subsd) SSE_FPNONE(mulps) SSE_FPNONE(mulpd)
+        SSE_FPNONE(mulss) SSE_FPNONE(mulsd) SSE_FPNONE(divps) SSE_FPNONE(
+            divpd) SSE_FPNONE(divss) SSE_FPNONE(divsd) SSE_FPNONE(minps)
+            SSE_FPNONE(minpd) SSE_FPNONE(minss) SSE_FPNONE(minsd) SSE_FPNONE(
+                maxps) SSE_FPNONE(maxpd) SSE_FPNONE(maxss) SSE_FPNONE(maxsd)
+                SSE_FPNONE(sqrtps) SSE_FPNONE(sqrtpd) SSE_FPNONE(sqrtss)
+                    SSE_FPNONE(sqrtsd) SSE_FPNONE(cvtps2pd) SSE_FPNONE(cvtpd2ps)
+                        SSE_FPNONE(cvtss2sd) SSE_FPNONE(cvtsd2ss)
+                            SSE_FPNONE(cvtdq2ps) SSE_FPNONE(cvtps2dq)
+                                SSE_FPNONE(cvttps2dq) SSE_FPNONE(cvtdq2pd)
+                                    SSE_FPNONE(cvtpd2dq) SSE_FPNONE(cvttpd2dq)
+                                        SSE_FPNONE(cmpps) SSE_FPNONE(cmppd)
+                                            SSE_FPNONE(cmpss) SSE_FPNONE(cmpsd)
 
-                                                    uint64_t
+                                                uint64_t
     helper_comis(CpuX86 *env, uint32_t d, uint32_t s, uint32_t kind)
 {
     (void)d, (void)s, (void)kind;

@@ -113,8 +113,7 @@ static void cr_write4(CpuX86 *env, uint64_t v, uintptr_t ra)
     uint64_t old = env->cr[4], diff = old ^ v;
     bool lma = env->efer & EFER_LMA;
     if ((v & ~(uint64_t)CR4_KNOWN) || (v & fpu_cr4_reserved(env)) ||
-        (lma && !(v & CR4_PAE)) ||
-        (lma && (diff & CR4_LA57))) {
+        (lma && !(v & CR4_PAE)) || (lma && (diff & CR4_LA57))) {
         cr_gp(env, ra);
     }
     if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&

@@ -7,6 +7,8 @@
  * forms), sometimes with an exception unmasked (#XM); then directed cases
  * for the moves and the GPR forms. A host without SSE2 skips by name.
  */
+#include <stdlib.h>
+
 #include "dt_fixture.h"
 
 TestSuite(sse, .init = dt_fixture_reset, .timeout = 240);
@@ -120,6 +122,8 @@ static const SseTmpl tmpls[] = {
     T(0x66, 0x16),
     T(0xf3, 0x7e),
     T(0x66, 0xd6),
+    T(0, 0x2b),
+    T(0x66, 0xe7),
     {0x66, 0x6e, 0, 0, 2},
     {0x66, 0x7e, 0, 0, 2},
     {0x66, 0xd7, 0, 0, 1},
@@ -314,7 +318,11 @@ Test(sse, random_sequences)
     dt_require_features(CPU_FEAT(SSE) | CPU_FEAT(SSE2));
     static uint8_t code[256];
     unsigned bad = 0, runs = 0, exc[DT_EXC_KILLED + 1] = {0};
-    for (uint64_t seed = 1; seed <= 400 && bad < 5; seed++) {
+    const char *env_n = getenv("XLAT_DIFFTEST_SSE_SEEDS"); /* longer runs */
+    const char *env_f = getenv("XLAT_DIFFTEST_SSE_FIRST");
+    uint64_t nseeds = env_n ? strtoull(env_n, NULL, 0) : 400;
+    uint64_t first = env_f ? strtoull(env_f, NULL, 0) : 1;
+    for (uint64_t seed = first; seed < first + nseeds && bad < 5; seed++) {
         size_t len;
         sx_case(seed * 7919, 1 + (unsigned)(seed % 6), code, &len);
         cr_assert_eq(dt_native_run(&tc, &native), 0);

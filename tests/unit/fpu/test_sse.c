@@ -415,3 +415,29 @@ Test(sse, mmx_and_vex_forms_raise_ud)
         cr_expect_eq(RUN(0xc5, 0xf9, 0xef, 0xc1), 6, "vpxor");
     }
 }
+
+/*
+ * Unmasked overflow: PE comes with OE only when the unbounded result is
+ * inexact (the host traps under the guest's masks to tell, helper_sse.c).
+ */
+Test(sse, unmasked_overflow_reports_pe_by_rounding)
+{
+    FOR_BACKENDS(0)
+    {
+        static const uint64_t in[] = {0x7e70000000000000ull, /* 2^1000 */
+                                      0x7e70000000000001ull};
+        static const uint32_t want[] = {0x08, 0x28}; /* OE; OE PE */
+        for (unsigned i = 0; i < 2; i++) {
+            fx_xmm_set(0, in[i], 9);
+            fx_xmm_set(1, in[i], 0);
+            m.env->fpu.mxcsr = MXCSR_INIT & ~0x400u; /* OE unmasked */
+            cr_expect_eq(RUN(0xf2, 0x0f, 0x59, 0xc1), 19, "mulsd: #XM");
+            cr_expect_eq(m.env->fpu.mxcsr & MXCSR_FLAGS, want[i], "case %u", i);
+            cr_expect_eq(m.env->fpu.zmm[0].q[0], in[i], "unchanged");
+        }
+        m.env->fpu.mxcsr = MXCSR_INIT;
+        cr_expect_eq(RUN(0xf2, 0x0f, 0x59, 0xc1), 3, "masked: +inf");
+        cr_expect_eq(m.env->fpu.zmm[0].q[0], 0x7ff0000000000000ull);
+        cr_expect_eq(m.env->fpu.mxcsr & MXCSR_FLAGS, 0x28);
+    }
+}
