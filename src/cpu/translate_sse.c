@@ -371,9 +371,30 @@ static bool tr_sse_movpart(Dc *dc)
     }
 }
 
+/* PEXTRW Gd, Udq, Ib and PINSRW Vdq, Ed/Mw, Ib: one word, in IR */
+static void tr_sse_word(Dc *dc)
+{
+    const DecodedInsn *d = dc->d;
+    const X86Operand *o0 = &d->op[0], *o1 = &d->op[1];
+    uint32_t w = 2 * ((uint32_t)d->op[2].val & 7);
+    IrTemp v = tr_new(dc);
+    if (d->id == XI_PEXTRW) {
+        ir_ld(dc->f, IR_I64, v, (int32_t)(XMM_OFF(o1->reg) + w), IR_MO_16);
+        tr_reg_set(dc, o0->reg, 4, v);
+        return;
+    }
+    v = o1->type == XOP_MEM ? tr_mem_ld(dc, tr_ea(dc, o1), 2)
+                            : tr_reg_get(dc, o1->reg, 2);
+    ir_st(dc->f, IR_I64, v, (int32_t)(XMM_OFF(o0->reg) + w), IR_MO_16);
+}
+
 static bool tr_sse_move(Dc *dc)
 {
     switch (dc->d->id) {
+    case XI_PEXTRW:
+    case XI_PINSRW:
+        tr_sse_word(dc);
+        return true;
     case XI_MOVAPS:
     case XI_MOVUPS:
     case XI_MOVAPD:
@@ -488,6 +509,8 @@ static bool tr_sse_known(unsigned id)
     case XI_MOVNTPD:
     case XI_MOVNTDQ:
     case XI_LDDQU:
+    case XI_PEXTRW:
+    case XI_PINSRW:
         return true;
     default:
         return sse_ops[id] != NULL;

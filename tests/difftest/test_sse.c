@@ -129,6 +129,8 @@ static const SseTmpl tmpls[] = {
     {0x66, 0xd7, 0, 0, 1},
     {0, 0x50, 0, 0, 1},
     {0x66, 0x50, 0, 0, 1},
+    {0x66, 0xc4, 1, 0, 2},
+    {0x66, 0xc5, 1, 0, 1},
     /* floating point */
     T(0, 0x58),
     T(0x66, 0x58),

@@ -400,6 +400,16 @@ Test(sse, gpr_conversions)
         cr_expect_eq(RUN(0xf2, 0x0f, 0x2d, 0xc0), 3);
         cr_expect_eq(m.env->regs[R_EAX], 0x80000000u);
         cr_expect(m.env->fpu.mxcsr & 1);
+        /* pinsrw xmm2, eax, 5; pextrw ecx, xmm2, 5; pinsrw xmm2, [rbx], 0 */
+        m.env->regs[R_EAX] = 0x12345678;
+        fx_xmm_set(2, 0, 0);
+        fx_st32(0, 0xbeef);
+        cr_expect_eq(RUN(0x66, 0x0f, 0xc4, 0xd0, 0x05, 0x66, 0x0f, 0xc5, 0xca,
+                         0x05, 0x66, 0x0f, 0xc4, 0x13, 0x00),
+                     3);
+        cr_expect_eq(m.env->fpu.zmm[2].q[1], 0x5678ull << 16);
+        cr_expect_eq(m.env->fpu.zmm[2].q[0], 0xbeef);
+        cr_expect_eq(m.env->regs[R_ECX], 0x5678);
         /* movmskpd eax, xmm1 */
         fx_xmm_set(1, 1ull << 63, 0);
         cr_expect_eq(RUN(0x66, 0x0f, 0x50, 0xc1), 3);
