@@ -200,7 +200,10 @@ static void tr_insn(Dc *dc)
     }
     if (tr_legacy(dc) || tr_alu(dc) || tr_branch(dc) || tr_misc(dc) ||
         tr_muldiv(dc) || tr_shift(dc) || tr_bits(dc) || tr_string(dc) ||
-        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc) || tr_fpu(dc) || tr_sse(dc)) {
+        tr_sys(dc) || tr_sys_cr(dc) || tr_seg(dc)) {
+        return;
+    }
+    if (tr_fpu(dc) || tr_sse(dc)) { /* FPU/SIMD: translate_fpu.c, _sse.c */
         return;
     }
     tr_unimp(dc);
