@@ -20,7 +20,11 @@
 
 CpuX86 *cpu_x86_new(AddrSpace *as)
 {
-    CpuX86 *env = xzalloc(sizeof(*env));
+    /* the vector registers are 64-byte aligned (cpu/fpu.h) */
+    size_t size = ALIGN_UP(sizeof(CpuX86), (size_t)64);
+    CpuX86 *env = aligned_alloc(64, size);
+    ASSERT(env);
+    memset(env, 0, size);
     env->as = as;
     env->cpuid_signature = CPU_X86_SIGNATURE_DEFAULT;
     tlb_init(env);
@@ -100,6 +104,7 @@ void cpu_x86_reset(CpuX86 *env)
     env->error_code = 0;
     env->has_error_code = false;
     env->exception_cr2 = 0;
+    fpu_reset(env);
     cpu_update_hflags(env);
     tlb_flush(env);
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "cpu/cc.h"
+#include "cpu/fpu.h"
 #include "mmu/memory.h"
 #include "mmu/tlb.h"
 #include "tcg/tcg.h"
@@ -272,6 +273,10 @@ typedef struct CpuX86 {
     bool mwait_irq_break;     /* halted by MWAIT ECX[0]: IRQs wake, IF=0 too */
     bool monitor_armed;       /* MONITOR ran since the last MWAIT */
     uint64_t monitor_addr;    /* its linear address */
+
+    /* ---- FPU/SIMD: x87, MXCSR, vector and mask registers, XCR0
+     * (cpu/fpu.h, helper_fpu.c, helper_sse.c) ---- */
+    FpuState fpu;
 
     /* ---- wiring and the TLB behind the fast path ---- */
     AddrSpace *as;    /* system memory as this CPU sees it */

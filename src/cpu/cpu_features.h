@@ -24,6 +24,12 @@ _Static_assert(XFEAT__COUNT <= 64, "X86Feature fits a 64-bit mask");
 /* QEMU's qemu64: adds CMPXCHG16B and LAHF/SAHF in 64-bit mode */
 #define CPU_FEATURES_QEMU64                                                    \
     (CPU_FEATURES_BASE | CPU_FEAT(CX16) | CPU_FEAT(LAHF64))
+/* the FPU/SIMD first slice (helper_fpu.c, helper_sse.c): x87 state
+ * (control and save instructions), SSE/SSE2, FXSAVE and the XSAVE family */
+#define CPU_FEATURES_FPU                                                       \
+    (CPU_FEAT(X87) | CPU_FEAT(FXSR) | CPU_FEAT(SSE) | CPU_FEAT(SSE2) |         \
+     CPU_FEAT(XSAVE) | CPU_FEAT(XSAVEOPT) | CPU_FEAT(XSAVEC) |                 \
+     CPU_FEAT(XSAVES))
 /*
  * Everything the translator implements. SSE42 is here for CRC32 only:
  * CPUID does not advertise SSE4.2 while SSE itself is missing.
@@ -31,7 +37,7 @@ _Static_assert(XFEAT__COUNT <= 64, "X86Feature fits a 64-bit mask");
 #define CPU_FEATURES_MAX                                                       \
     (CPU_FEATURES_QEMU64 | CPU_FEAT(POPCNT) | CPU_FEAT(LZCNT) |                \
      CPU_FEAT(MOVBE) | CPU_FEAT(BMI1) | CPU_FEAT(BMI2) | CPU_FEAT(ADX) |       \
-     CPU_FEAT(RDTSCP) | CPU_FEAT(SSE42))
+     CPU_FEAT(RDTSCP) | CPU_FEAT(SSE42) | CPU_FEATURES_FPU)
 
 /* env->features, or CPU_FEATURES_MAX while it is 0 (not set) */
 static inline uint64_t cpu_features(const CpuX86 *env)

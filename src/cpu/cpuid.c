@@ -2,8 +2,9 @@
  * The CPUID model (cpuid.h). Feature bits come from the CPU model's mask
  * (cpu_features.h), which holds at most what the translator implements:
  * CX8/CX16, CMOV, TSC/RDTSCP, POPCNT, LZCNT, MOVBE, BMI1/BMI2/ADX,
- * LAHF/SAHF in 64-bit mode; long mode always. No x87, SSE or AVX yet (so
- * SSE4.2 is not advertised although CRC32 runs). Like Intel parts, a leaf
+ * LAHF/SAHF in 64-bit mode; long mode always; FPU, FXSR, SSE, SSE2 and
+ * XSAVE with leaf 0xD (helper_fpu.c). No SSSE3/SSE4 or AVX yet (so SSE4.2
+ * is not advertised although CRC32 runs). Like Intel parts, a leaf
  * above the highest one returns the data of the highest basic leaf. The
  * brand string names xlat.
  */
@@ -39,7 +40,16 @@ static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
     out[3] = cpuid_bit(env, XFEAT_TSC, CPUID_1_EDX_TSC) |
              cpuid_bit(env, XFEAT_CX8, CPUID_1_EDX_CX8) |
              cpuid_bit(env, XFEAT_CMOV, CPUID_1_EDX_CMOV);
-    if (cpu_has_feature(env, XFEAT_SSE) && cpu_has_feature(env, XFEAT_SSE42)) {
+    out[2] |= cpuid_bit(env, XFEAT_XSAVE, CPUID_1_ECX_XSAVE);
+    out[2] |= (env->cr[4] & CR4_OSXSAVE) ? CPUID_1_ECX_OSXSAVE : 0;
+    out[3] |= cpuid_bit(env, XFEAT_X87, CPUID_1_EDX_FPU) |
+              cpuid_bit(env, XFEAT_FXSR, CPUID_1_EDX_FXSR) |
+              cpuid_bit(env, XFEAT_SSE, CPUID_1_EDX_SSE) |
+              cpuid_bit(env, XFEAT_SSE2, CPUID_1_EDX_SSE2);
+    /* SSE4.2 only on top of SSE4.1 and SSSE3 (CRC32 alone is not it) */
+    if (cpu_has_feature(env, XFEAT_SSSE3) &&
+        cpu_has_feature(env, XFEAT_SSE41) &&
+        cpu_has_feature(env, XFEAT_SSE42)) {
         out[2] |= CPUID_1_ECX_SSE42;
     }
 }
@@ -98,6 +108,9 @@ void cpuid_query(const CpuX86 *env, uint32_t leaf, uint32_t subleaf,
         break;
     case 7:
         cpuid_leaf7(env, subleaf, out);
+        break;
+    case 0xd: /* XSAVE components (helper_fpu.c) */
+        fpu_cpuid_leaf_d(env, subleaf, out);
         break;
     default:
         if (leaf >= 0x80000000u) {

@@ -12,7 +12,7 @@
 
 #include "cpu/cpu.h"
 
-#define CPUID_MAX_BASIC 7u
+#define CPUID_MAX_BASIC 0xdu
 #define CPUID_MAX_EXT 0x80000008u
 
 /* leaf 1 ECX / EDX, leaf 7 EBX, leaf 0x80000001 ECX / EDX bits */
@@ -20,6 +20,12 @@
 #define CPUID_1_ECX_SSE42 BIT(20)
 #define CPUID_1_ECX_MOVBE BIT(22)
 #define CPUID_1_ECX_POPCNT BIT(23)
+#define CPUID_1_ECX_XSAVE BIT(26)
+#define CPUID_1_ECX_OSXSAVE BIT(27)
+#define CPUID_1_EDX_FPU BIT(0)
+#define CPUID_1_EDX_FXSR BIT(24)
+#define CPUID_1_EDX_SSE BIT(25)
+#define CPUID_1_EDX_SSE2 BIT(26)
 #define CPUID_1_EDX_TSC BIT(4)
 #define CPUID_1_EDX_CX8 BIT(8)
 #define CPUID_1_EDX_CMOV BIT(15)

@@ -204,6 +204,9 @@ static void tr_insn(Dc *dc)
         tr_debug(dc) || tr_smm(dc) || tr_mwait(dc)) {
         return;
     }
+    if (tr_fpu(dc) || tr_sse(dc)) { /* FPU/SIMD: translate_fpu.c, _sse.c */
+        return;
+    }
     tr_unimp(dc);
 }
 

@@ -141,8 +141,8 @@ static void cr_write4(CpuX86 *env, uint64_t v, uintptr_t ra)
 {
     uint64_t old = env->cr[4], diff = old ^ v;
     bool lma = env->efer & EFER_LMA;
-    if ((v & ~(uint64_t)CR4_KNOWN) || (lma && !(v & CR4_PAE)) ||
-        (lma && (diff & CR4_LA57))) {
+    if ((v & ~(uint64_t)CR4_KNOWN) || (v & fpu_cr4_reserved(env)) ||
+        (lma && !(v & CR4_PAE)) || (lma && (diff & CR4_LA57))) {
         cr_gp(env, ra);
     }
     if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&
@@ -280,7 +280,7 @@ static void helper_rdmsr(CpuX86 *env)
         v = env->segs[R_FS].base;
     } else if (msr == MSR_GS_BASE) {
         v = env->segs[R_GS].base;
-    } else {
+    } else if (!fpu_msr_read(env, msr, &v)) { /* nor IA32_XSS */
         cr_msr_unknown(env, msr, false, TCG_GETPC());
     }
     env->regs[R_EAX] = (uint32_t)v;
@@ -325,6 +325,10 @@ static void helper_wrmsr(CpuX86 *env)
             cr_gp(env, ra);
         }
         env->segs[msr == MSR_FS_BASE ? R_FS : R_GS].base = v;
+    } else if (fpu_msr_known(env, msr)) { /* IA32_XSS */
+        if (!fpu_msr_write(env, msr, v)) {
+            cr_gp(env, ra);
+        }
     } else {
         cr_msr_unknown(env, msr, true, ra);
     }

@@ -64,6 +64,10 @@ bool tr_bits(Dc *dc);   /* BT*, BSF/BSR, *CNT, BSWAP, MOVBE, BMI, CRC32 */
 bool tr_string(Dc *dc); /* MOVS CMPS SCAS LODS STOS with REP prefixes */
 bool tr_sys(Dc *dc);    /* XADD/CMPXCHG*, LAHF/SAHF, ENTER/LEAVE, XLAT,
                            CPUID, RDTSC(P) */
+/* FPU/SIMD (translate_fpu.c, translate_sse.c): x87 control and state
+ * save instructions, XGETBV/XSETBV; legacy SSE/SSE2 */
+bool tr_fpu(Dc *dc);
+bool tr_sse(Dc *dc);
 /* a LOCK-prefixed instruction; false: #UD */
 bool tr_locked(Dc *dc);
 

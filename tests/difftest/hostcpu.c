@@ -26,7 +26,9 @@ static const struct {
     {XFEAT_LZCNT, W_E1C, 5},  {XFEAT_MOVBE, W_L1C, 22},
     {XFEAT_BMI1, W_L7B, 3},   {XFEAT_BMI2, W_L7B, 8},
     {XFEAT_ADX, W_L7B, 19},   {XFEAT_RDTSCP, W_E1D, 27},
-    {XFEAT_SSE42, W_L1C, 20},
+    {XFEAT_SSE42, W_L1C, 20}, {XFEAT_X87, W_L1D, 0},
+    {XFEAT_FXSR, W_L1D, 24},  {XFEAT_SSE, W_L1D, 25},
+    {XFEAT_SSE2, W_L1D, 26},  {XFEAT_XSAVE, W_L1C, 26},
 };
 
 static uint32_t dt_word(const DtHost *h, unsigned w)

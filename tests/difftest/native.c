@@ -45,6 +45,8 @@ typedef struct DtShared {
     uint64_t err, cr2;
     uint64_t gpr[DT_NREGS];
     uint64_t rip, rflags;
+    uint64_t xmm[16][2];
+    uint32_t mxcsr;
 } DtShared;
 
 /* a run's case as the zygote's child reads it (the code and the state) */
@@ -52,6 +54,8 @@ typedef struct DtRequest {
     uint8_t code[DT_CODE_SIZE];
     uint64_t gpr[DT_NREGS];
     uint64_t rflags;
+    uint64_t xmm[16][2];
+    uint32_t mxcsr;
     uint32_t len, mode, timeout_ms, path;
 } DtRequest;
 
@@ -65,13 +69,33 @@ _Static_assert(sizeof(DtShared) <= 4096, "result block fits one page");
 typedef struct DtEntry {
     uint64_t gpr[DT_NREGS]; /* 0..120 */
     uint64_t rflags;        /* 128 */
+    uint64_t mxcsr;         /* 136 */
+    uint64_t xmm[16][2];    /* 144..400 */
 } DtEntry;
 _Static_assert(offsetof(DtEntry, rflags) == 128, "dt_enter layout");
+_Static_assert(offsetof(DtEntry, xmm) == 144, "dt_enter layout");
 
 void dt_enter(const DtEntry *e) __attribute__((noreturn));
 
 /* load RFLAGS and the GPRs from the DtEntry at RDI (RSP, then RDI last) */
 #define DT_ENTER_LOAD_STATE                                                    \
+    "    ldmxcsr 136(%rdi)\n"                                                  \
+    "    movdqu 144(%rdi), %xmm0\n"                                            \
+    "    movdqu 160(%rdi), %xmm1\n"                                            \
+    "    movdqu 176(%rdi), %xmm2\n"                                            \
+    "    movdqu 192(%rdi), %xmm3\n"                                            \
+    "    movdqu 208(%rdi), %xmm4\n"                                            \
+    "    movdqu 224(%rdi), %xmm5\n"                                            \
+    "    movdqu 240(%rdi), %xmm6\n"                                            \
+    "    movdqu 256(%rdi), %xmm7\n"                                            \
+    "    movdqu 272(%rdi), %xmm8\n"                                            \
+    "    movdqu 288(%rdi), %xmm9\n"                                            \
+    "    movdqu 304(%rdi), %xmm10\n"                                           \
+    "    movdqu 320(%rdi), %xmm11\n"                                           \
+    "    movdqu 336(%rdi), %xmm12\n"                                           \
+    "    movdqu 352(%rdi), %xmm13\n"                                           \
+    "    movdqu 368(%rdi), %xmm14\n"                                           \
+    "    movdqu 384(%rdi), %xmm15\n"                                           \
     "    pushq 128(%rdi)\n"                                                    \
     "    popfq\n"                                                              \
     "    movq 0(%rdi), %rax\n"                                                 \
@@ -237,6 +261,16 @@ dt_handler(int sig, siginfo_t *si, void *uc_void)
     }
     s->rip = (uint64_t)g[REG_RIP];
     s->rflags = (uint64_t)g[REG_EFL];
+    if (uc->uc_mcontext.fpregs) {
+        const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+        for (unsigned i = 0; i < 16; i++) {
+            for (unsigned w = 0; w < 4; w++) {
+                uint64_t v = fp->_xmm[i].element[w];
+                s->xmm[i][w / 2] |= v << (32 * (w & 1));
+            }
+        }
+        s->mxcsr = fp->mxcsr;
+    }
     s->err = (uint64_t)g[REG_ERR];
     s->cr2 = (uint64_t)g[REG_CR2];
     s->trapno = sig == SIGALRM ? -1 : (int)g[REG_TRAPNO];
@@ -384,6 +418,8 @@ static void dt_child(const DtCase *c, DtPath path, int fd, DtShared *shared,
     dt_child_shared = shared;
     memcpy(e.gpr, c->init.gpr, sizeof(e.gpr));
     e.rflags = (c->init.rflags & DT_FLAGS_USER) | 0x2 | DT_IF;
+    e.mxcsr = c->init.mxcsr;
+    memcpy(e.xmm, c->init.xmm, sizeof(e.xmm));
     dt_far_target.offset = dt_paths[path].entry;
     dt_far_target.selector = dt_paths[path].cs;
     dt_far_data = dt_paths[path].ds;
@@ -417,6 +453,8 @@ static void dt_collect(const DtCase *c, const DtShared *s, const uint8_t *data,
     memcpy(out->final.gpr, s->gpr, sizeof(s->gpr));
     out->final.rip = s->rip;
     out->final.rflags = s->rflags & DT_FLAGS_USER;
+    memcpy(out->final.xmm, s->xmm, sizeof(s->xmm));
+    out->final.mxcsr = s->mxcsr;
     memcpy(out->final.data, data, DT_DATA_SIZE);
     out->signal = s->signo;
     out->trapno = s->trapno;
@@ -515,6 +553,8 @@ __attribute__((noreturn)) static void dt_zygote_loop(int sock)
                     .timeout_ms = q->timeout_ms};
         memcpy(c.init.gpr, q->gpr, sizeof(c.init.gpr));
         c.init.rflags = q->rflags;
+        memcpy(c.init.xmm, q->xmm, sizeof(c.init.xmm));
+        c.init.mxcsr = q->mxcsr;
         DtReply rep = dt_spawn_wait(&c, (DtPath)q->path, dt_zy.fd, shared);
         if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep)) {
             break;
@@ -585,6 +625,8 @@ static int dt_zygote_run(const DtCase *c, DtPath path, DtReply *rep)
         }
         memcpy(q->gpr, c->init.gpr, sizeof(q->gpr));
         q->rflags = c->init.rflags;
+        memcpy(q->xmm, c->init.xmm, sizeof(q->xmm));
+        q->mxcsr = c->init.mxcsr;
         q->len = (uint32_t)c->len;
         q->mode = c->mode;
         q->timeout_ms = c->timeout_ms;

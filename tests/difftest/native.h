@@ -99,6 +99,11 @@ typedef struct DtState {
     uint64_t gpr[DT_NREGS];
     uint64_t rip;    /* ignored on entry: runs start at DT_CODE_ADDR */
     uint64_t rflags; /* DT_FLAGS_USER bits are used / reported */
+    /* XMM0-15 (low, high quadword) and MXCSR, loaded and compared on
+     * every run; 32-bit code can name XMM0-7 only */
+    uint64_t xmm[16][2];
+    uint32_t mxcsr; /* dt_state_init: 1F80H, all exceptions masked */
+    uint32_t pad;
     uint8_t data[DT_DATA_SIZE]; /* the region at DT_DATA_ADDR */
 } DtState;
 

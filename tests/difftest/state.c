@@ -70,6 +70,7 @@ void dt_state_init(DtState *s)
     s->gpr[DT_RSP] = DT_DATA_ADDR + DT_DATA_SIZE - 64;
     s->rip = DT_CODE_ADDR;
     s->rflags = 0;
+    s->mxcsr = 0x1f80;
 }
 
 /* splitmix64: small, good enough, and the same on every host */
@@ -167,5 +168,14 @@ int dt_state_diff(const DtState *a, const DtState *b, uint64_t flag_mask,
     }
     n += dt_diff_u64("rip", a->rip, b->rip, f);
     n += dt_diff_u64("rflags", a->rflags & flag_mask, b->rflags & flag_mask, f);
+    for (unsigned i = 0; i < 16; i++) {
+        static const char *const half[] = {"lo", "hi"};
+        for (unsigned h = 0; h < 2; h++) {
+            char name[16];
+            snprintf(name, sizeof(name), "xmm%u.%s", i, half[h]);
+            n += dt_diff_u64(name, a->xmm[i][h], b->xmm[i][h], f);
+        }
+    }
+    n += dt_diff_u64("mxcsr", a->mxcsr, b->mxcsr, f);
     return n + dt_diff_data(a, b, f);
 }

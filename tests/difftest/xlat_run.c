@@ -114,7 +114,7 @@ static void xr_cpu_mode(CpuX86 *env, unsigned mode)
     uint32_t data = SEG_AR_P | SEG_AR_S | dpl3 | 0x3u | SEG_AR_DB | SEG_AR_G;
     env->cr[0] = CR0_PE | CR0_PG | CR0_WP | CR0_ET | CR0_NE;
     env->cr[3] = XR_PML4;
-    env->cr[4] = CR4_PAE;
+    env->cr[4] = CR4_PAE | CR4_OSFXSR | BIT(10); /* OSXMMEXCPT, as Linux */
     env->efer = EFER_LME | EFER_LMA | EFER_NXE;
     uint16_t cs = 0x33, ds = DT_USER_DS;
     if (mode == DT_MODE32 || mode == DT_MODE16) { /* the host's selectors */
@@ -167,6 +167,10 @@ static void xr_load(XrMachine *m, const DtCase *c)
     /* user mode runs with IF set, as the host's does */
     cpu_load_eflags(env, c->init.rflags | EFL_IF, DT_FLAGS_USER | EFL_IF);
     memcpy(m->mem + XR_DATA_PHYS, c->init.data, DT_DATA_SIZE);
+    for (unsigned i = 0; i < 16; i++) {
+        memcpy(env->fpu.zmm[i].q, c->init.xmm[i], 16);
+    }
+    env->fpu.mxcsr = c->init.mxcsr;
     memset(m->mem + XR_CODE_PHYS, 0xcc, DT_CODE_SIZE);
     if (c->len) {
         memcpy(m->mem + XR_CODE_PHYS, c->code, c->len);
@@ -185,6 +189,10 @@ static void xr_result(XrMachine *m, const DtCase *c, DtResult *out)
         }
     }
     out->final.rflags = cpu_compute_eflags(env) & DT_FLAGS_USER;
+    for (unsigned i = 0; i < 16; i++) {
+        memcpy(out->final.xmm[i], env->fpu.zmm[i].q, 16);
+    }
+    out->final.mxcsr = env->fpu.mxcsr;
     memcpy(out->final.data, m->mem + XR_DATA_PHYS, DT_DATA_SIZE);
     out->trapno = env->exception_index;
     out->exception = dt_exc_from_vector(env->exception_index);
