@@ -113,8 +113,12 @@ void cpu_x86_init(CpuX86 *env)
 {
     CpuMsrs msr = env->msr;
     uint64_t cache = env->cr[0] & (CR0_CD | CR0_NW);
-    uint64_t smbase = env->smbase; /* INIT keeps SMBASE */
+    uint64_t smbase = env->smbase;         /* INIT keeps SMBASE */
+    void *fpu = xmalloc(sizeof(env->fpu)); /* and the x87/SSE/AVX state */
+    memcpy(fpu, &env->fpu, sizeof(env->fpu));
     cpu_x86_reset(env);
+    memcpy(&env->fpu, fpu, sizeof(env->fpu));
+    free(fpu);
     env->smbase = smbase;
     env->msr = msr;
     env->cr[0] = (env->cr[0] & ~(CR0_CD | CR0_NW)) | cache;

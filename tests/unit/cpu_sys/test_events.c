@@ -86,6 +86,7 @@ Test(events, init_then_sipi_starts_an_ap_in_real_mode)
         env->regs[R_EBX] = 0x1234;
         env->msr.star = 0x0023001000000000ull;
         env->cr[0] |= CR0_CD;
+        env->fpu.mxcsr = 0x1f00;
         env->sipi_vector = 0x9a;
         env->rip = TM_CODE;
         cpu_event_raise(env, CPU_EV_SIPI); /* not waiting: dropped */
@@ -101,6 +102,7 @@ Test(events, init_then_sipi_starts_an_ap_in_real_mode)
         cr_assert_eq(env->segs[R_CS].base, 0xffff0000ull);
         cr_assert_eq(env->msr.star, 0x0023001000000000ull, "MSRs kept");
         cr_assert(env->cr[0] & CR0_CD, "CR0.CD kept");
+        cr_assert_eq(env->fpu.mxcsr, 0x1f00, "SSE state kept");
         cr_assert_eq(env->cr[0] & CR0_PE, 0);
         cr_assert_eq(env->efer, 0);
         /* an NMI waits in wait-for-SIPI */
