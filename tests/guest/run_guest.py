@@ -3,7 +3,7 @@
 
     run_guest.py --emulator PATH [--qemu] [--accel ACCEL] --kernel ELF
                  [--expect LINE]... [--passes N] [--failures N] [--timeout S]
-                 [--append CMDLINE] [--initrd MODULES] [--cpu MODEL]
+                 [--append CMDLINE] [--initrd MODULES]
 
 The kernel (tests/guest/lib) writes PASS/FAIL lines and "DONE failures=N" on
 COM1 and exits through isa-debug-exit with code 0x10 + failures, which the
@@ -40,7 +40,6 @@ def parse_args():
     p.add_argument("--append", default=None, help="kernel command line")
     p.add_argument("--initrd", default=None,
                    help="multiboot modules ('file args,file2')")
-    p.add_argument("--cpu", default=None, help="-cpu model")
     return p.parse_args()
 
 
@@ -50,8 +49,6 @@ def command(args, log):
         cmd += ["-accel", "tcg"]
     elif args.accel:
         cmd += ["-accel", args.accel]
-    if args.cpu:
-        cmd += ["-cpu", args.cpu]
     for opt in ("append", "initrd"):
         if getattr(args, opt) is not None:
             cmd += ["-" + opt, getattr(args, opt)]
