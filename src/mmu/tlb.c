@@ -921,6 +921,26 @@ static unsigned tlb_first_part(uint64_t vaddr, unsigned size)
                          TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
 }
 
+/*
+ * What generated code's inline check does, for helpers (IDT and descriptor
+ * reads, interrupt frames, IRET): the host address when the access lies in
+ * one page whose first-level entry matches with no tag bit (plain RAM, no
+ * code, dirty or watch tag), else NULL and the full slow path decides.
+ */
+static inline uint8_t *tlb_helper_host(CpuX86 *env, uint64_t vaddr,
+                                       unsigned size, WalkAccess acc,
+                                       unsigned idx)
+{
+    if (tlb_first_part(vaddr, size) != size) {
+        return NULL;
+    }
+    const TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
+    if (tlb_tag(e, acc) != (vaddr & TCG_PAGE_MASK)) {
+        return NULL;
+    }
+    return (uint8_t *)(uintptr_t)(vaddr + e->addend);
+}
+
 uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
                      uintptr_t retaddr)
 {
@@ -929,6 +949,14 @@ uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
     unsigned n1 = tlb_first_part(vaddr, size);
     bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_ld++;
+    uint8_t *host = memop & IR_MO_WRITE
+                        ? NULL
+                        : tlb_helper_host(env, vaddr, size, WALK_READ, idx);
+    if (host) {
+        uint64_t v = 0;
+        memcpy(&v, host, size);
+        return v;
+    }
     if (n1 != size) { /* the canonical check covers the whole access */
         tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
     }
@@ -974,6 +1002,11 @@ void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
     unsigned n1 = tlb_first_part(vaddr, size);
     bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_st++;
+    uint8_t *host = tlb_helper_host(env, vaddr, size, WALK_WRITE, idx);
+    if (host) {
+        memcpy(host, &val, size);
+        return;
+    }
     if (n1 != size) {
         tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
     }
