@@ -139,7 +139,8 @@ uint64_t cpu_compute_eflags(const CpuX86 *env)
 
 void cpu_load_eflags(CpuX86 *env, uint64_t value, uint64_t mask)
 {
-    uint64_t f = cpu_compute_eflags(env);
+    /* all bits given (IRET, SYSCALL, SYSRET): the old flags are not needed */
+    uint64_t f = mask == ~0ull ? value : cpu_compute_eflags(env);
     f = (f & ~mask) | (value & mask);
     f = (f & EFL_DEFINED) | EFL_FIXED;
     env->cc_src = f & CC_ALL;
@@ -277,8 +278,8 @@ void cpu_update_hflags(CpuX86 *env)
 
 /* ---- segments ---- */
 
-void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
-                 uint32_t limit, uint32_t attr)
+void cpu_seg_cache(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
+                   uint32_t limit, uint32_t attr)
 {
     ASSERT(seg >= 0 && seg < CPU_NB_SEGS);
     SegCache *s = &env->segs[seg];
@@ -286,6 +287,12 @@ void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
     s->base = base;
     s->limit = limit;
     s->attr = attr;
+}
+
+void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
+                 uint32_t limit, uint32_t attr)
+{
+    cpu_seg_cache(env, seg, selector, base, limit, attr);
     cpu_update_hflags(env); /* every segment: its range and HF_SEGCHK bit */
 }
 

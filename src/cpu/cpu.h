@@ -346,6 +346,10 @@ void cpu_seg_load_desc(CpuX86 *env, int seg, uint16_t selector, uint64_t desc);
 /* set the cache directly (VM entry, SMM, loaders) */
 void cpu_seg_set(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
                  uint32_t limit, uint32_t attr);
+/* the same without recomputing hflags: the caller does that (or
+ * cpu_load_eflags) before anything reads them (SYSCALL/SYSRET) */
+void cpu_seg_cache(CpuX86 *env, int seg, uint16_t selector, uint64_t base,
+                   uint32_t limit, uint32_t attr);
 /* decode an 8-byte descriptor into base, byte limit and access rights */
 void cpu_seg_decode(uint64_t desc, uint64_t *base, uint32_t *limit,
                     uint32_t *attr);

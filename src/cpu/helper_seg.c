@@ -736,11 +736,12 @@ void helper_syscall(CpuX86 *env, uint64_t next)
     uint64_t fl = cpu_compute_eflags(env);
     env->regs[R_ECX] = next;
     env->regs[11] = fl & ~(uint64_t)EFL_RF;
-    cpu_seg_set(env, R_CS, cs, 0, 0xffffffff, SEG_CODE64);
-    cpu_seg_set(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
-    env->rip = (env->hflags & HF_CS64) ? env->msr.lstar : env->msr.cstar;
+    /* hflags once, by cpu_load_eflags; the new CS is 64-bit code, so
+     * HF_CS64 follows from EFER.LMA */
+    cpu_seg_cache(env, R_CS, cs, 0, 0xffffffff, SEG_CODE64);
+    cpu_seg_cache(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
+    env->rip = (env->efer & EFER_LMA) ? env->msr.lstar : env->msr.cstar;
     cpu_load_eflags(env, fl & ~(env->msr.sfmask | EFL_RF), ~0ull);
-    cpu_update_hflags(env);
 }
 
 /* SYSRET (size 8: to 64-bit code, 4: to compatibility mode) to CPL 3 */
@@ -759,18 +760,17 @@ void helper_sysret(CpuX86 *env, uint32_t size)
     }
     uint16_t base = MSR_STAR_SYSRET_CS(env->msr.star);
     uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
-    if (size == 8) {
-        cpu_seg_set(env, R_CS, (uint16_t)((base + 16) | 3), 0, 0xffffffff,
-                    SEG_CODE64 | dpl3);
+    if (size == 8) { /* hflags once, by cpu_load_eflags */
+        cpu_seg_cache(env, R_CS, (uint16_t)((base + 16) | 3), 0, 0xffffffff,
+                      SEG_CODE64 | dpl3);
     } else {
-        cpu_seg_set(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
-                    SEG_CODE32 | dpl3);
+        cpu_seg_cache(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
+                      SEG_CODE32 | dpl3);
     }
-    cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
-                SEG_DATA | dpl3);
+    cpu_seg_cache(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
+                  SEG_DATA | dpl3);
     env->rip = rip;
     cpu_load_eflags(env, (env->regs[11] & 0x3c7fd7) | 2, ~0ull);
-    cpu_update_hflags(env);
 }
 
 void helper_swapgs(CpuX86 *env)

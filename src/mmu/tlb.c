@@ -10,7 +10,7 @@
  * and goes through as_ld/as_st. Writes to pages with translated code
  * (mr_is_code) are tagged TLB_CODE and also go through as_st, whose code
  * hook invalidates the blocks. Entries cover 4 KiB even inside large pages;
- * the large-page range is remembered so INVLPG can flush it whole.
+ * the large-page ranges are remembered so INVLPG can flush them whole.
  * A miss that the victim TLB cannot serve looks in the second level (one
  * completed walk per entry: 4 KiB pages direct-mapped by page number, large
  * pages by 2 MiB index), which is flushed with the first level by bumping
@@ -132,6 +132,13 @@ static void tlb_victim_clear(TlbTable *t, unsigned i)
     t->victim_phys[i] = 0;
 }
 
+static void tlb_lp_reset(TlbTable *t)
+{
+    for (unsigned i = 0; i < TLB_LP_RANGES; i++) {
+        t->lp_addr[i] = t->lp_mask[i] = TLB_NO_LP;
+    }
+}
+
 static void tlb_l2_gen_bump(TlbTable *t, bool global)
 {
     bool wrapped = ++t->l2_gen == 0;
@@ -156,7 +163,7 @@ static TlbCtx *tlb_ctx_new(void)
         for (unsigned v = 0; v < TLB_VICTIM_SIZE; v++) {
             tlb_victim_clear(t, v);
         }
-        t->lp_addr = t->lp_mask = TLB_NO_LP;
+        tlb_lp_reset(t);
         t->l2_small = xcalloc(TLB_L2_SMALL, sizeof(TlbL2Entry));
         t->l2_large = xcalloc(TLB_L2_LARGE, sizeof(TlbL2Entry));
         t->l2_gen = t->l2_ggen = 1;
@@ -283,7 +290,7 @@ static void tlb_flush_table(CpuX86 *env, TlbTable *t, bool keep_global)
         }
     }
     if (!keep_global) {
-        t->lp_addr = t->lp_mask = TLB_NO_LP; /* kept globals keep the range */
+        tlb_lp_reset(t); /* kept globals keep the ranges */
     }
     tlb_l2_gen_bump(t, !keep_global);
 }
@@ -366,9 +373,12 @@ void tlb_flush_mmuidx(CpuX86 *env, unsigned idx)
 
 static void tlb_flush_page_table(CpuX86 *env, TlbTable *t, uint64_t page)
 {
-    if (t->lp_mask != TLB_NO_LP && (page & t->lp_mask) == t->lp_addr) {
-        tlb_flush_table(env, t, false);
-        return;
+    for (unsigned i = 0; i < TLB_LP_RANGES; i++) {
+        if (t->lp_mask[i] != TLB_NO_LP &&
+            (page & t->lp_mask[i]) == t->lp_addr[i]) {
+            tlb_flush_table(env, t, false);
+            return;
+        }
     }
     uint32_t slot = tlb_slot(t, page);
     if (tlb_entry_page(&t->entries[slot]) == page) {
@@ -528,21 +538,45 @@ static void tlb_check_canonical(CpuX86 *env, uint64_t vaddr, bool stack,
 
 /* ---- filling ---- */
 
+/* range i widened until it holds vaddr's page of the given mask too */
+static uint64_t tlb_lp_widened(const TlbTable *t, unsigned i, uint64_t vaddr,
+                               uint64_t mask)
+{
+    uint64_t m = t->lp_mask[i] & mask;
+    while (m != 0 && (t->lp_addr[i] & m) != (vaddr & m)) {
+        m <<= 1;
+    }
+    return m;
+}
+
+/*
+ * Remember a large page for INVLPG, which must then flush the whole table
+ * (its entries are 4 KiB pieces). The pages are kept in a few aligned
+ * ranges, not one: a kernel's large pages (its text, a direct map) lie far
+ * apart, and one range over both would also cover the 4 KiB pages between
+ * them, so every INVLPG of a user page flushed everything.
+ */
 static void tlb_note_large_page(TlbTable *t, uint64_t vaddr, uint64_t size)
 {
-    uint64_t mask = ~(size - 1);
-    if (t->lp_mask == TLB_NO_LP) {
-        t->lp_mask = mask;
-        t->lp_addr = vaddr & mask;
-        return;
+    uint64_t mask = ~(size - 1), best_mask = 0;
+    unsigned best = 0;
+    for (unsigned i = 0; i < TLB_LP_RANGES; i++) {
+        if (t->lp_mask[i] == TLB_NO_LP) {
+            t->lp_mask[i] = mask;
+            t->lp_addr[i] = vaddr & mask;
+            return;
+        }
+        uint64_t m = tlb_lp_widened(t, i, vaddr, mask);
+        if (m == t->lp_mask[i]) {
+            return; /* already covered */
+        }
+        if (i == 0 || m > best_mask) { /* a larger mask: a narrower range */
+            best = i;
+            best_mask = m;
+        }
     }
-    /* widen until one aligned range holds the old pages and the new one */
-    t->lp_mask &= mask;
-    while (t->lp_mask != 0 &&
-           (t->lp_addr & t->lp_mask) != (vaddr & t->lp_mask)) {
-        t->lp_mask <<= 1;
-    }
-    t->lp_addr = vaddr & t->lp_mask;
+    t->lp_mask[best] = best_mask;
+    t->lp_addr[best] = vaddr & best_mask;
 }
 
 /* ---- watchpoints ---- */
@@ -894,6 +928,26 @@ static unsigned tlb_first_part(uint64_t vaddr, unsigned size)
                          TCG_PAGE_SIZE - (vaddr & TLB_PAGE_OFF));
 }
 
+/*
+ * What generated code's inline check does, for helpers (IDT and descriptor
+ * reads, interrupt frames, IRET): the host address when the access lies in
+ * one page whose first-level entry matches with no tag bit (plain RAM, no
+ * code, dirty or watch tag), else NULL and the full slow path decides.
+ */
+static inline uint8_t *tlb_helper_host(CpuX86 *env, uint64_t vaddr,
+                                       unsigned size, WalkAccess acc,
+                                       unsigned idx)
+{
+    if (tlb_first_part(vaddr, size) != size) {
+        return NULL;
+    }
+    const TlbEntry *e = tcg_tlb_entry(&env->tlb_fast[idx], vaddr);
+    if (tlb_tag(e, acc) != (vaddr & TCG_PAGE_MASK)) {
+        return NULL;
+    }
+    return (uint8_t *)(uintptr_t)(vaddr + e->addend);
+}
+
 uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
                      uintptr_t retaddr)
 {
@@ -902,6 +956,14 @@ uint64_t tlb_ld_slow(void *opaque, uint64_t vaddr, uint32_t memop,
     unsigned n1 = tlb_first_part(vaddr, size);
     bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_ld++;
+    uint8_t *host = memop & IR_MO_WRITE
+                        ? NULL
+                        : tlb_helper_host(env, vaddr, size, WALK_READ, idx);
+    if (host) {
+        uint64_t v = 0;
+        memcpy(&v, host, size);
+        return v;
+    }
     if (n1 != size) { /* the canonical check covers the whole access */
         tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
     }
@@ -947,6 +1009,11 @@ void tlb_st_slow(void *opaque, uint64_t vaddr, uint64_t val, uint32_t memop,
     unsigned n1 = tlb_first_part(vaddr, size);
     bool stack = memop & IR_MO_STACK;
     env->tlb.stats.slow_st++;
+    uint8_t *host = tlb_helper_host(env, vaddr, size, WALK_WRITE, idx);
+    if (host) {
+        memcpy(host, &val, size);
+        return;
+    }
     if (n1 != size) {
         tlb_check_canonical(env, vaddr + size - 1, stack, retaddr);
     }

@@ -70,6 +70,7 @@ _Static_assert(MMU_IDX_COUNT <= TCG_MAX_MMU, "too many MMU indexes");
 #define TLB_VICTIM_SIZE 8
 #define TLB_L2_SMALL 4096 /* second level: 4 KiB pages, direct-mapped */
 #define TLB_L2_LARGE 256  /* second level: large pages, by 2 MiB index */
+#define TLB_LP_RANGES 4   /* large-page ranges kept apart for INVLPG */
 
 /* raises #PF: must not return (longjmp or tcg_exit_to_dispatcher) */
 typedef void TlbFaultFn(CpuX86 *env, uint64_t vaddr, uint32_t error_code,
@@ -137,8 +138,9 @@ typedef struct TlbTable {
     TlbEntry victim[TLB_VICTIM_SIZE];
     uint64_t victim_vpage[TLB_VICTIM_SIZE];
     uint64_t victim_phys[TLB_VICTIM_SIZE]; /* | TLB_PHYS_GLOBAL */
-    /* smallest range covering every large page filled since the flush */
-    uint64_t lp_addr, lp_mask;
+    /* up to TLB_LP_RANGES aligned ranges covering every large page filled
+     * since the flush (a new page widens the nearest when all are used) */
+    uint64_t lp_addr[TLB_LP_RANGES], lp_mask[TLB_LP_RANGES];
     uint32_t l2_gen;      /* current generation of the second level */
     uint32_t l2_ggen;     /* the same for its global entries */
     TlbL2Entry *l2_small; /* TLB_L2_SMALL entries */

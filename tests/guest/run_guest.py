@@ -4,6 +4,7 @@
     run_guest.py --emulator PATH [--qemu] [--accel ACCEL] --kernel ELF
                  [--expect LINE]... [--passes N] [--failures N] [--timeout S]
                  [--reboot] [--status N]
+                 [--append CMDLINE] [--initrd MODULES]
 
 The kernel (tests/guest/lib) writes PASS/FAIL lines and "DONE failures=N" on
 COM1 and exits through isa-debug-exit with code 0x10 + failures, which the
@@ -45,6 +46,9 @@ def parse_args():
                    help="let a reset reboot the machine (no -no-reboot)")
     p.add_argument("--status", type=int, default=None,
                    help="the exit status expected instead of the pass code")
+    p.add_argument("--append", default=None, help="kernel command line")
+    p.add_argument("--initrd", default=None,
+                   help="multiboot modules ('file args,file2')")
     return p.parse_args()
 
 
@@ -54,6 +58,9 @@ def command(args, log):
         cmd += ["-accel", "tcg"]
     elif args.accel:
         cmd += ["-accel", args.accel]
+    for opt in ("append", "initrd"):
+        if getattr(args, opt) is not None:
+            cmd += ["-" + opt, getattr(args, opt)]
     cmd += ["-M", "pc", "-nographic", "-kernel", args.kernel,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-serial", "file:" + log, "-display", "none"]
