@@ -40,6 +40,9 @@ int main(int argc, char **argv)
         break;
     case CMDLINE_RUN:
     default:
+        if (cfg.cpu_warnings) { /* lines, each ending in a newline */
+            fprintf(stderr, "%s", cfg.cpu_warnings);
+        }
         status = main_apply_logging(&cfg) < 0 ? 1 : machine_main(&cfg);
         break;
     }

@@ -20,7 +20,7 @@ CpuX86 *cpu_x86_new(AddrSpace *as)
 {
     CpuX86 *env = xzalloc(sizeof(*env));
     env->as = as;
-    env->cpuid_signature = CPU_X86_SIGNATURE_DEFAULT;
+    cpu_model_apply(env, cpu_model_of(env)); /* `max` until told */
     tlb_init(env);
     cpu_x86_reset(env);
     return env;
@@ -59,7 +59,7 @@ static void cpu_reset_msrs(CpuX86 *env)
     env->msr.pat = 0x0007040600070406ull;
     /* xAPIC at its default base, globally enabled, this is the BSP */
     env->msr.apic_base = 0xfee00000ull | BIT(11) | BIT(8);
-    env->msr.misc_enable = BIT(0); /* fast strings */
+    msr_reset(env); /* the model's MSRs, MISC_ENABLE, the TSC */
 }
 
 void cpu_x86_reset(CpuX86 *env)

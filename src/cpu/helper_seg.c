@@ -293,6 +293,10 @@ void helper_syscall(CpuX86 *env, uint64_t next)
     if (!(env->efer & EFER_SCE)) {
         helper_raise_ra(env, 6, 0, TCG_GETPC());
     }
+    if (!(env->efer & EFER_LMA)) { /* AMD only: #UD on Intel */
+        helper_syscall_legacy(env, next);
+        return;
+    }
     uint64_t star = env->msr.star;
     uint16_t cs = MSR_STAR_SYSCALL_CS(star);
     uint64_t fl = cpu_compute_eflags(env);
@@ -312,13 +316,17 @@ void helper_sysret(CpuX86 *env, uint32_t size)
     if (!(env->efer & EFER_SCE)) {
         helper_raise_ra(env, 6, 0, ra);
     }
+    if (!(env->efer & EFER_LMA)) { /* AMD only: #UD on Intel */
+        helper_sysret_legacy(env, ra);
+        return;
+    }
     if (cpu_cpl(env)) {
         helper_raise_ra(env, 13, 0, ra);
     }
     uint64_t rip = size == 8 ? env->regs[R_ECX] : (uint32_t)env->regs[R_ECX];
-    if (!cpu_canonical(env, rip)) {
-        helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0 */
-    }
+    if (!cpu_canonical(env, rip) && !cpu_vendor_amd(env)) {
+        helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0; AMD */
+    } /* loads it and faults on the fetch, at CPL 3 */
     uint16_t base = MSR_STAR_SYSRET_CS(env->msr.star);
     uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
     if (size == 8) {
@@ -328,8 +336,12 @@ void helper_sysret(CpuX86 *env, uint32_t size)
         cpu_seg_set(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
                     SEG_CODE32 | dpl3);
     }
-    cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
-                SEG_DATA | dpl3);
+    if (cpu_vendor_amd(env)) { /* AMD keeps SS's cached attributes */
+        env->segs[R_SS].selector = (uint16_t)((base + 8) | 3);
+    } else {
+        cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
+                    SEG_DATA | dpl3);
+    }
     env->rip = rip;
     cpu_load_eflags(env, (env->regs[11] & 0x3c7fd7) | 2, ~0ull);
     cpu_update_hflags(env);
@@ -407,6 +419,9 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
 void helper_sysenter(CpuX86 *env)
 {
     uint16_t cs = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (cpu_vendor_amd(env) && (env->efer & EFER_LMA)) {
+        helper_raise_ra(env, 6, 0, TCG_GETPC()); /* AMD: #UD in long mode */
+    }
     if (!(env->hflags & HF_PE) || !cs) {
         helper_raise_ra(env, 13, 0, TCG_GETPC());
     }
@@ -424,6 +439,9 @@ void helper_sysenter(CpuX86 *env)
 void helper_sysexit(CpuX86 *env, uint32_t size)
 {
     uint16_t base = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (cpu_vendor_amd(env) && (env->efer & EFER_LMA)) {
+        helper_raise_ra(env, 6, 0, TCG_GETPC()); /* AMD: #UD in long mode */
+    }
     if (!(env->hflags & HF_PE) || cpu_cpl(env) || !base) {
         helper_raise_ra(env, 13, 0, TCG_GETPC());
     }
