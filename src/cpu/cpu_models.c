@@ -282,7 +282,7 @@ typedef struct CpuModelDef {
 #define SNB NHM "pclmulqdq x2apic tsc-deadline aes xsave avx rdtscp "         \
             "xsaveopt arat "
 #define IVB SNB "f16c rdrand fsgsbase smep erms "
-#define HSW IVB "fma pcid movbe avx2 bmi1 hle bmi2 invpcid rtm abm "
+#define HSW IVB "fma pcid movbe avx2 bmi1 hle bmi2 invpcid rtm abm tsc-adjust "
 #define SKL HSW "rdseed adx smap 3dnowprefetch mpx xsavec xgetbv1 "
 #define SKX SKL "pku clflushopt clwb avx512f avx512dq avx512cd avx512bw "    \
             "avx512vl pdpe1gb "

@@ -336,12 +336,8 @@ void helper_sysret(CpuX86 *env, uint32_t size)
         cpu_seg_set(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
                     SEG_CODE32 | dpl3);
     }
-    if (cpu_vendor_amd(env)) { /* AMD keeps SS's cached attributes */
-        env->segs[R_SS].selector = (uint16_t)((base + 8) | 3);
-    } else {
-        cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
-                    SEG_DATA | dpl3);
-    }
+    cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
+                SEG_DATA | dpl3);
     env->rip = rip;
     cpu_load_eflags(env, (env->regs[11] & 0x3c7fd7) | 2, ~0ull);
     cpu_update_hflags(env);

@@ -6,8 +6,10 @@
  * SYSCALL: ECX = the next EIP, CS = STAR[47:32] and SS = CS + 8 (flat,
  * 32-bit, DPL 0), EIP = STAR[31:0]; VM, IF and RF are cleared.
  * SYSRET: #GP(0) outside protected mode or above CPL 0; CS =
- * STAR[63:48] | 3 (flat, 32-bit, DPL 3), SS's selector = STAR[63:48] + 8
- * | 3 with its cached attributes unchanged, as AMD does; EIP = ECX, IF set.
+ * STAR[63:48] | 3 (flat, 32-bit, DPL 3), SS = STAR[63:48] + 8 | 3; EIP =
+ * ECX, IF set. Departure: AMD leaves SS's cached attributes as they were
+ * (Linux's X86_BUG_SYSRET_SS_ATTRS); xlat loads a flat DPL-3 SS, because
+ * its CPL is SS.DPL.
  */
 #include "cpu/translate_int.h"
 
@@ -33,7 +35,8 @@ void helper_sysret_legacy(CpuX86 *env, uintptr_t ra)
     uint16_t base = (uint16_t)(env->msr.star >> 48);
     cpu_seg_set(env, R_CS, (uint16_t)(base | 3), 0, 0xffffffff,
                 SEG_CODE32 | (3u << SEG_AR_DPL_SHIFT));
-    env->segs[R_SS].selector = (uint16_t)((base + 8) | 3);
+    cpu_seg_set(env, R_SS, (uint16_t)((base + 8) | 3), 0, 0xffffffff,
+                SEG_DATA | (3u << SEG_AR_DPL_SHIFT));
     env->rip = (uint32_t)env->regs[R_ECX];
     env->eflags |= EFL_IF;
     cpu_update_hflags(env);
