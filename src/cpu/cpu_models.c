@@ -34,118 +34,213 @@ typedef struct CpuFeatName {
     uint8_t xfeat; /* the decoder's feature id, NO_XFEAT: none */
 } CpuFeatName;
 
-#define F(n, w, b) {n, w, b, NO_XFEAT}
-#define FX(n, w, b, x) {n, w, b, XFEAT_##x}
+#define F(n, w, b)                                                             \
+    {                                                                          \
+        n, w, b, NO_XFEAT                                                      \
+    }
+#define FX(n, w, b, x)                                                         \
+    {                                                                          \
+        n, w, b, XFEAT_##x                                                     \
+    }
 
 /* names per word, QEMU's first; later rows with the same bit are aliases */
 static const CpuFeatName cpu_feat_names[] = {
-    FX("fpu", FW_1_EDX, 0, X87), F("vme", FW_1_EDX, 1), F("de", FW_1_EDX, 2),
-    F("pse", FW_1_EDX, 3), FX("tsc", FW_1_EDX, 4, TSC),
-    FX("msr", FW_1_EDX, 5, MSR), F("pae", FW_1_EDX, 6), F("mce", FW_1_EDX, 7),
-    FX("cx8", FW_1_EDX, 8, CX8), F("apic", FW_1_EDX, 9),
-    FX("sep", FW_1_EDX, 11, SEP), F("mtrr", FW_1_EDX, 12),
-    F("pge", FW_1_EDX, 13), F("mca", FW_1_EDX, 14),
-    FX("cmov", FW_1_EDX, 15, CMOV), F("pat", FW_1_EDX, 16),
-    F("pse36", FW_1_EDX, 17), F("pn", FW_1_EDX, 18),
-    FX("clflush", FW_1_EDX, 19, CLFLUSH), F("ds", FW_1_EDX, 21),
-    F("acpi", FW_1_EDX, 22), FX("mmx", FW_1_EDX, 23, MMX),
-    FX("fxsr", FW_1_EDX, 24, FXSR), FX("sse", FW_1_EDX, 25, SSE),
-    FX("sse2", FW_1_EDX, 26, SSE2), F("ss", FW_1_EDX, 27),
-    F("ht", FW_1_EDX, 28), F("tm", FW_1_EDX, 29), F("ia64", FW_1_EDX, 30),
+    FX("fpu", FW_1_EDX, 0, X87),
+    F("vme", FW_1_EDX, 1),
+    F("de", FW_1_EDX, 2),
+    F("pse", FW_1_EDX, 3),
+    FX("tsc", FW_1_EDX, 4, TSC),
+    FX("msr", FW_1_EDX, 5, MSR),
+    F("pae", FW_1_EDX, 6),
+    F("mce", FW_1_EDX, 7),
+    FX("cx8", FW_1_EDX, 8, CX8),
+    F("apic", FW_1_EDX, 9),
+    FX("sep", FW_1_EDX, 11, SEP),
+    F("mtrr", FW_1_EDX, 12),
+    F("pge", FW_1_EDX, 13),
+    F("mca", FW_1_EDX, 14),
+    FX("cmov", FW_1_EDX, 15, CMOV),
+    F("pat", FW_1_EDX, 16),
+    F("pse36", FW_1_EDX, 17),
+    F("pn", FW_1_EDX, 18),
+    FX("clflush", FW_1_EDX, 19, CLFLUSH),
+    F("ds", FW_1_EDX, 21),
+    F("acpi", FW_1_EDX, 22),
+    FX("mmx", FW_1_EDX, 23, MMX),
+    FX("fxsr", FW_1_EDX, 24, FXSR),
+    FX("sse", FW_1_EDX, 25, SSE),
+    FX("sse2", FW_1_EDX, 26, SSE2),
+    F("ss", FW_1_EDX, 27),
+    F("ht", FW_1_EDX, 28),
+    F("tm", FW_1_EDX, 29),
+    F("ia64", FW_1_EDX, 30),
     F("pbe", FW_1_EDX, 31),
 
-    FX("pni", FW_1_ECX, 0, SSE3), FX("sse3", FW_1_ECX, 0, SSE3),
-    FX("pclmulqdq", FW_1_ECX, 1, PCLMUL), FX("pclmuldq", FW_1_ECX, 1, PCLMUL),
-    F("dtes64", FW_1_ECX, 2), FX("monitor", FW_1_ECX, 3, MONITOR),
-    F("ds-cpl", FW_1_ECX, 4), F("ds_cpl", FW_1_ECX, 4),
-    FX("vmx", FW_1_ECX, 5, VMX), FX("smx", FW_1_ECX, 6, SMX),
-    F("est", FW_1_ECX, 7), F("tm2", FW_1_ECX, 8),
-    FX("ssse3", FW_1_ECX, 9, SSSE3), F("cid", FW_1_ECX, 10),
-    FX("fma", FW_1_ECX, 12, FMA), FX("cx16", FW_1_ECX, 13, CX16),
-    F("xtpr", FW_1_ECX, 14), F("pdcm", FW_1_ECX, 15), F("pcid", FW_1_ECX, 17),
-    F("dca", FW_1_ECX, 18), FX("sse4.1", FW_1_ECX, 19, SSE41),
-    FX("sse4_1", FW_1_ECX, 19, SSE41), FX("sse4.2", FW_1_ECX, 20, SSE42),
-    FX("sse4_2", FW_1_ECX, 20, SSE42), F("x2apic", FW_1_ECX, 21),
-    FX("movbe", FW_1_ECX, 22, MOVBE), FX("popcnt", FW_1_ECX, 23, POPCNT),
-    F("tsc-deadline", FW_1_ECX, 24), FX("aes", FW_1_ECX, 25, AES),
-    FX("xsave", FW_1_ECX, 26, XSAVE), F("osxsave", FW_1_ECX, 27),
-    FX("avx", FW_1_ECX, 28, AVX), FX("f16c", FW_1_ECX, 29, F16C),
-    FX("rdrand", FW_1_ECX, 30, RDRAND), F("hypervisor", FW_1_ECX, 31),
+    FX("pni", FW_1_ECX, 0, SSE3),
+    FX("sse3", FW_1_ECX, 0, SSE3),
+    FX("pclmulqdq", FW_1_ECX, 1, PCLMUL),
+    FX("pclmuldq", FW_1_ECX, 1, PCLMUL),
+    F("dtes64", FW_1_ECX, 2),
+    FX("monitor", FW_1_ECX, 3, MONITOR),
+    F("ds-cpl", FW_1_ECX, 4),
+    F("ds_cpl", FW_1_ECX, 4),
+    FX("vmx", FW_1_ECX, 5, VMX),
+    FX("smx", FW_1_ECX, 6, SMX),
+    F("est", FW_1_ECX, 7),
+    F("tm2", FW_1_ECX, 8),
+    FX("ssse3", FW_1_ECX, 9, SSSE3),
+    F("cid", FW_1_ECX, 10),
+    FX("fma", FW_1_ECX, 12, FMA),
+    FX("cx16", FW_1_ECX, 13, CX16),
+    F("xtpr", FW_1_ECX, 14),
+    F("pdcm", FW_1_ECX, 15),
+    F("pcid", FW_1_ECX, 17),
+    F("dca", FW_1_ECX, 18),
+    FX("sse4.1", FW_1_ECX, 19, SSE41),
+    FX("sse4_1", FW_1_ECX, 19, SSE41),
+    FX("sse4.2", FW_1_ECX, 20, SSE42),
+    FX("sse4_2", FW_1_ECX, 20, SSE42),
+    F("x2apic", FW_1_ECX, 21),
+    FX("movbe", FW_1_ECX, 22, MOVBE),
+    FX("popcnt", FW_1_ECX, 23, POPCNT),
+    F("tsc-deadline", FW_1_ECX, 24),
+    FX("aes", FW_1_ECX, 25, AES),
+    FX("xsave", FW_1_ECX, 26, XSAVE),
+    F("osxsave", FW_1_ECX, 27),
+    FX("avx", FW_1_ECX, 28, AVX),
+    FX("f16c", FW_1_ECX, 29, F16C),
+    FX("rdrand", FW_1_ECX, 30, RDRAND),
+    F("hypervisor", FW_1_ECX, 31),
 
     F("arat", FW_6_EAX, 2),
 
-    FX("fsgsbase", FW_7_0_EBX, 0, FSGSBASE), F("tsc-adjust", FW_7_0_EBX, 1),
-    F("tsc_adjust", FW_7_0_EBX, 1), FX("sgx", FW_7_0_EBX, 2, SGX),
-    FX("bmi1", FW_7_0_EBX, 3, BMI1), FX("hle", FW_7_0_EBX, 4, RTM),
-    FX("avx2", FW_7_0_EBX, 5, AVX2), F("smep", FW_7_0_EBX, 7),
-    FX("bmi2", FW_7_0_EBX, 8, BMI2), F("erms", FW_7_0_EBX, 9),
-    FX("invpcid", FW_7_0_EBX, 10, INVPCID), FX("rtm", FW_7_0_EBX, 11, RTM),
-    F("mpx", FW_7_0_EBX, 14), FX("avx512f", FW_7_0_EBX, 16, AVX512),
+    FX("fsgsbase", FW_7_0_EBX, 0, FSGSBASE),
+    F("tsc-adjust", FW_7_0_EBX, 1),
+    F("tsc_adjust", FW_7_0_EBX, 1),
+    FX("sgx", FW_7_0_EBX, 2, SGX),
+    FX("bmi1", FW_7_0_EBX, 3, BMI1),
+    FX("hle", FW_7_0_EBX, 4, RTM),
+    FX("avx2", FW_7_0_EBX, 5, AVX2),
+    F("smep", FW_7_0_EBX, 7),
+    FX("bmi2", FW_7_0_EBX, 8, BMI2),
+    F("erms", FW_7_0_EBX, 9),
+    FX("invpcid", FW_7_0_EBX, 10, INVPCID),
+    FX("rtm", FW_7_0_EBX, 11, RTM),
+    F("mpx", FW_7_0_EBX, 14),
+    FX("avx512f", FW_7_0_EBX, 16, AVX512),
     FX("avx512dq", FW_7_0_EBX, 17, AVX512),
-    FX("rdseed", FW_7_0_EBX, 18, RDSEED), FX("adx", FW_7_0_EBX, 19, ADX),
-    FX("smap", FW_7_0_EBX, 20, SMAP), FX("avx512ifma", FW_7_0_EBX, 21, AVX512),
+    FX("rdseed", FW_7_0_EBX, 18, RDSEED),
+    FX("adx", FW_7_0_EBX, 19, ADX),
+    FX("smap", FW_7_0_EBX, 20, SMAP),
+    FX("avx512ifma", FW_7_0_EBX, 21, AVX512),
     FX("clflushopt", FW_7_0_EBX, 23, CLFLUSHOPT),
-    FX("clwb", FW_7_0_EBX, 24, CLWB), F("intel-pt", FW_7_0_EBX, 25),
+    FX("clwb", FW_7_0_EBX, 24, CLWB),
+    F("intel-pt", FW_7_0_EBX, 25),
     FX("avx512pf", FW_7_0_EBX, 26, AVX512),
     FX("avx512er", FW_7_0_EBX, 27, AVX512),
-    FX("avx512cd", FW_7_0_EBX, 28, AVX512), FX("sha-ni", FW_7_0_EBX, 29, SHA),
+    FX("avx512cd", FW_7_0_EBX, 28, AVX512),
+    FX("sha-ni", FW_7_0_EBX, 29, SHA),
     FX("avx512bw", FW_7_0_EBX, 30, AVX512),
     FX("avx512vl", FW_7_0_EBX, 31, AVX512),
 
-    FX("avx512vbmi", FW_7_0_ECX, 1, AVX512), F("umip", FW_7_0_ECX, 2),
-    FX("pku", FW_7_0_ECX, 3, PKU), F("ospke", FW_7_0_ECX, 4),
-    F("waitpkg", FW_7_0_ECX, 5), FX("avx512vbmi2", FW_7_0_ECX, 6, AVX512),
-    F("gfni", FW_7_0_ECX, 8), F("vaes", FW_7_0_ECX, 9),
-    F("vpclmulqdq", FW_7_0_ECX, 10), FX("avx512vnni", FW_7_0_ECX, 11, AVX512),
+    FX("avx512vbmi", FW_7_0_ECX, 1, AVX512),
+    F("umip", FW_7_0_ECX, 2),
+    FX("pku", FW_7_0_ECX, 3, PKU),
+    F("ospke", FW_7_0_ECX, 4),
+    F("waitpkg", FW_7_0_ECX, 5),
+    FX("avx512vbmi2", FW_7_0_ECX, 6, AVX512),
+    F("gfni", FW_7_0_ECX, 8),
+    F("vaes", FW_7_0_ECX, 9),
+    F("vpclmulqdq", FW_7_0_ECX, 10),
+    FX("avx512vnni", FW_7_0_ECX, 11, AVX512),
     FX("avx512bitalg", FW_7_0_ECX, 12, AVX512),
-    FX("avx512-vpopcntdq", FW_7_0_ECX, 14, AVX512), F("la57", FW_7_0_ECX, 16),
-    FX("rdpid", FW_7_0_ECX, 22, RDPID), F("cldemote", FW_7_0_ECX, 25),
-    F("movdiri", FW_7_0_ECX, 27), F("movdir64b", FW_7_0_ECX, 28),
+    FX("avx512-vpopcntdq", FW_7_0_ECX, 14, AVX512),
+    F("la57", FW_7_0_ECX, 16),
+    FX("rdpid", FW_7_0_ECX, 22, RDPID),
+    F("cldemote", FW_7_0_ECX, 25),
+    F("movdiri", FW_7_0_ECX, 27),
+    F("movdir64b", FW_7_0_ECX, 28),
 
-    F("avx512-4vnniw", FW_7_0_EDX, 2), F("avx512-4fmaps", FW_7_0_EDX, 3),
-    F("fsrm", FW_7_0_EDX, 4), F("md-clear", FW_7_0_EDX, 10),
-    F("serialize", FW_7_0_EDX, 14), F("tsx-ldtrk", FW_7_0_EDX, 16),
-    F("pconfig", FW_7_0_EDX, 18), F("arch-lbr", FW_7_0_EDX, 19),
-    F("spec-ctrl", FW_7_0_EDX, 26), F("stibp", FW_7_0_EDX, 27),
-    F("flush-l1d", FW_7_0_EDX, 28), F("arch-capabilities", FW_7_0_EDX, 29),
-    F("core-capability", FW_7_0_EDX, 30), F("ssbd", FW_7_0_EDX, 31),
+    F("avx512-4vnniw", FW_7_0_EDX, 2),
+    F("avx512-4fmaps", FW_7_0_EDX, 3),
+    F("fsrm", FW_7_0_EDX, 4),
+    F("md-clear", FW_7_0_EDX, 10),
+    F("serialize", FW_7_0_EDX, 14),
+    F("tsx-ldtrk", FW_7_0_EDX, 16),
+    F("pconfig", FW_7_0_EDX, 18),
+    F("arch-lbr", FW_7_0_EDX, 19),
+    F("spec-ctrl", FW_7_0_EDX, 26),
+    F("stibp", FW_7_0_EDX, 27),
+    F("flush-l1d", FW_7_0_EDX, 28),
+    F("arch-capabilities", FW_7_0_EDX, 29),
+    F("core-capability", FW_7_0_EDX, 30),
+    F("ssbd", FW_7_0_EDX, 31),
 
-    F("avx-vnni", FW_7_1_EAX, 4), F("avx512-bf16", FW_7_1_EAX, 5),
+    F("avx-vnni", FW_7_1_EAX, 4),
+    F("avx512-bf16", FW_7_1_EAX, 5),
 
-    FX("xsaveopt", FW_D_1_EAX, 0, XSAVEOPT), FX("xsavec", FW_D_1_EAX, 1, XSAVEC),
-    F("xgetbv1", FW_D_1_EAX, 2), FX("xsaves", FW_D_1_EAX, 3, XSAVES),
+    FX("xsaveopt", FW_D_1_EAX, 0, XSAVEOPT),
+    FX("xsavec", FW_D_1_EAX, 1, XSAVEC),
+    F("xgetbv1", FW_D_1_EAX, 2),
+    FX("xsaves", FW_D_1_EAX, 3, XSAVES),
 
-    FX("syscall", FW_E1_EDX, 11, SYSCALL), F("nx", FW_E1_EDX, 20),
-    F("xd", FW_E1_EDX, 20), F("mmxext", FW_E1_EDX, 22),
-    F("fxsr-opt", FW_E1_EDX, 25), F("ffxsr", FW_E1_EDX, 25),
-    F("pdpe1gb", FW_E1_EDX, 26), FX("rdtscp", FW_E1_EDX, 27, RDTSCP),
-    F("lm", FW_E1_EDX, 29), F("i64", FW_E1_EDX, 29),
-    F("3dnowext", FW_E1_EDX, 30), F("3dnow", FW_E1_EDX, 31),
+    FX("syscall", FW_E1_EDX, 11, SYSCALL),
+    F("nx", FW_E1_EDX, 20),
+    F("xd", FW_E1_EDX, 20),
+    F("mmxext", FW_E1_EDX, 22),
+    F("fxsr-opt", FW_E1_EDX, 25),
+    F("ffxsr", FW_E1_EDX, 25),
+    F("pdpe1gb", FW_E1_EDX, 26),
+    FX("rdtscp", FW_E1_EDX, 27, RDTSCP),
+    F("lm", FW_E1_EDX, 29),
+    F("i64", FW_E1_EDX, 29),
+    F("3dnowext", FW_E1_EDX, 30),
+    F("3dnow", FW_E1_EDX, 31),
 
-    FX("lahf-lm", FW_E1_ECX, 0, LAHF64), FX("lahf_lm", FW_E1_ECX, 0, LAHF64),
-    F("cmp-legacy", FW_E1_ECX, 1), F("svm", FW_E1_ECX, 2),
-    F("extapic", FW_E1_ECX, 3), F("cr8legacy", FW_E1_ECX, 4),
-    FX("abm", FW_E1_ECX, 5, LZCNT), F("sse4a", FW_E1_ECX, 6),
-    F("misalignsse", FW_E1_ECX, 7), F("3dnowprefetch", FW_E1_ECX, 8),
-    F("osvw", FW_E1_ECX, 9), F("ibs", FW_E1_ECX, 10), F("xop", FW_E1_ECX, 11),
-    F("skinit", FW_E1_ECX, 12), F("wdt", FW_E1_ECX, 13),
-    F("lwp", FW_E1_ECX, 15), F("fma4", FW_E1_ECX, 16), F("tce", FW_E1_ECX, 17),
-    F("nodeid-msr", FW_E1_ECX, 19), F("tbm", FW_E1_ECX, 21),
-    F("topoext", FW_E1_ECX, 22), F("perfctr-core", FW_E1_ECX, 23),
+    FX("lahf-lm", FW_E1_ECX, 0, LAHF64),
+    FX("lahf_lm", FW_E1_ECX, 0, LAHF64),
+    F("cmp-legacy", FW_E1_ECX, 1),
+    F("svm", FW_E1_ECX, 2),
+    F("extapic", FW_E1_ECX, 3),
+    F("cr8legacy", FW_E1_ECX, 4),
+    FX("abm", FW_E1_ECX, 5, LZCNT),
+    F("sse4a", FW_E1_ECX, 6),
+    F("misalignsse", FW_E1_ECX, 7),
+    F("3dnowprefetch", FW_E1_ECX, 8),
+    F("osvw", FW_E1_ECX, 9),
+    F("ibs", FW_E1_ECX, 10),
+    F("xop", FW_E1_ECX, 11),
+    F("skinit", FW_E1_ECX, 12),
+    F("wdt", FW_E1_ECX, 13),
+    F("lwp", FW_E1_ECX, 15),
+    F("fma4", FW_E1_ECX, 16),
+    F("tce", FW_E1_ECX, 17),
+    F("nodeid-msr", FW_E1_ECX, 19),
+    F("tbm", FW_E1_ECX, 21),
+    F("topoext", FW_E1_ECX, 22),
+    F("perfctr-core", FW_E1_ECX, 23),
     F("perfctr-nb", FW_E1_ECX, 24),
 
     F("invtsc", FW_E7_EDX, 8),
 
-    F("clzero", FW_E8_EBX, 0), F("xsaveerptr", FW_E8_EBX, 2),
-    F("wbnoinvd", FW_E8_EBX, 9), F("ibpb", FW_E8_EBX, 12),
-    F("ibrs", FW_E8_EBX, 14), F("amd-stibp", FW_E8_EBX, 15),
-    F("amd-ssbd", FW_E8_EBX, 24), F("virt-ssbd", FW_E8_EBX, 25),
+    F("clzero", FW_E8_EBX, 0),
+    F("xsaveerptr", FW_E8_EBX, 2),
+    F("wbnoinvd", FW_E8_EBX, 9),
+    F("ibpb", FW_E8_EBX, 12),
+    F("ibrs", FW_E8_EBX, 14),
+    F("amd-stibp", FW_E8_EBX, 15),
+    F("amd-ssbd", FW_E8_EBX, 24),
+    F("virt-ssbd", FW_E8_EBX, 25),
     F("amd-no-ssb", FW_E8_EBX, 26),
 
-    F("rdctl-no", FW_ARCH_CAP, 0), F("ibrs-all", FW_ARCH_CAP, 1),
-    F("rsba", FW_ARCH_CAP, 2), F("skip-l1dfl-vmentry", FW_ARCH_CAP, 3),
-    F("ssb-no", FW_ARCH_CAP, 4), F("mds-no", FW_ARCH_CAP, 5),
-    F("pschange-mc-no", FW_ARCH_CAP, 6), F("tsx-ctrl", FW_ARCH_CAP, 7),
+    F("rdctl-no", FW_ARCH_CAP, 0),
+    F("ibrs-all", FW_ARCH_CAP, 1),
+    F("rsba", FW_ARCH_CAP, 2),
+    F("skip-l1dfl-vmentry", FW_ARCH_CAP, 3),
+    F("ssb-no", FW_ARCH_CAP, 4),
+    F("mds-no", FW_ARCH_CAP, 5),
+    F("pschange-mc-no", FW_ARCH_CAP, 6),
+    F("tsx-ctrl", FW_ARCH_CAP, 7),
     F("taa-no", FW_ARCH_CAP, 8),
 };
 
@@ -160,24 +255,24 @@ static const uint32_t cpu_impl_static[FW__COUNT] = {
     /* de pse tsc msr pae mce apic sep mtrr pge mca pat pse36 clflush */
     [FW_1_EDX] = B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(9) | B(11) |
                  B(12) | B(13) | B(14) | B(16) | B(17) | B(19),
-    [FW_1_ECX] = B(17),                                   /* pcid */
-    [FW_6_EAX] = B(2),                                    /* arat */
+    [FW_1_ECX] = B(17), /* pcid */
+    [FW_6_EAX] = B(2),  /* arat */
     [FW_7_0_EBX] = B(0) | B(1) | B(7) | B(9) | B(10) | B(20) | B(23),
-    [FW_7_0_ECX] = B(2) | B(16),                          /* umip la57 */
+    [FW_7_0_ECX] = B(2) | B(16), /* umip la57 */
     [FW_7_0_EDX] = B(10) | B(26) | B(27) | B(28) | B(29) | B(31),
-    [FW_E1_EDX] = B(11) | B(20) | B(26) | B(29),          /* syscall nx 1g lm */
-    [FW_E1_ECX] = B(8),                                   /* 3dnowprefetch */
-    [FW_E7_EDX] = B(8),                                   /* invtsc */
+    [FW_E1_EDX] = B(11) | B(20) | B(26) | B(29), /* syscall nx 1g lm */
+    [FW_E1_ECX] = B(8),                          /* 3dnowprefetch */
+    [FW_E7_EDX] = B(8),                          /* invtsc */
     [FW_E8_EBX] = B(12) | B(14) | B(15) | B(24),
     /* the "not affected" bits: true of an emulator; tsx-ctrl, rsba not */
     [FW_ARCH_CAP] = B(0) | B(1) | B(3) | B(4) | B(5) | B(6) | B(8),
 };
 
 static const char *const cpu_word_names[FW__COUNT] = {
-    [FW_1_EDX] = "CPUID.01H:EDX",       [FW_1_ECX] = "CPUID.01H:ECX",
-    [FW_6_EAX] = "CPUID.06H:EAX",       [FW_7_0_EBX] = "CPUID.07H:EBX",
-    [FW_7_0_ECX] = "CPUID.07H:ECX",     [FW_7_0_EDX] = "CPUID.07H:EDX",
-    [FW_7_1_EAX] = "CPUID.07H.01H:EAX", [FW_D_1_EAX] = "CPUID.0DH.01H:EAX",
+    [FW_1_EDX] = "CPUID.01H:EDX",        [FW_1_ECX] = "CPUID.01H:ECX",
+    [FW_6_EAX] = "CPUID.06H:EAX",        [FW_7_0_EBX] = "CPUID.07H:EBX",
+    [FW_7_0_ECX] = "CPUID.07H:ECX",      [FW_7_0_EDX] = "CPUID.07H:EDX",
+    [FW_7_1_EAX] = "CPUID.07H.01H:EAX",  [FW_D_1_EAX] = "CPUID.0DH.01H:EAX",
     [FW_E1_EDX] = "CPUID.80000001H:EDX", [FW_E1_ECX] = "CPUID.80000001H:ECX",
     [FW_E7_EDX] = "CPUID.80000007H:EDX", [FW_E8_EBX] = "CPUID.80000008H:EBX",
     [FW_ARCH_CAP] = "MSR(10AH)",
@@ -267,7 +362,7 @@ typedef struct CpuModelDef {
     uint8_t family, model, stepping;
     uint32_t level, xlevel;
     const char *model_id;
-    const char *features; /* space-separated names */
+    const char *features;                /* space-separated names */
     CpuModelVersion v[CPU_MAX_VERSIONS]; /* v2, v3, ... */
     const char *help;
 } CpuModelDef;
@@ -275,74 +370,156 @@ typedef struct CpuModelDef {
 #define INTEL "GenuineIntel"
 #define AMD "AuthenticAMD"
 /* the P6-class base every model here shares */
-#define P6 "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat "   \
-           "pse36 clflush mmx fxsr sse sse2 "
+#define P6                                                                     \
+    "fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat "           \
+    "pse36 clflush mmx fxsr sse sse2 "
 #define X64 "lm syscall nx "
 #define NHM P6 X64 "sse3 ssse3 cx16 sse4.1 sse4.2 popcnt lahf_lm "
-#define SNB NHM "pclmulqdq x2apic tsc-deadline aes xsave avx rdtscp "         \
-            "xsaveopt arat "
+#define SNB                                                                    \
+    NHM "pclmulqdq x2apic tsc-deadline aes xsave avx rdtscp "                  \
+        "xsaveopt arat "
 #define IVB SNB "f16c rdrand fsgsbase smep erms "
 #define HSW IVB "fma pcid movbe avx2 bmi1 hle bmi2 invpcid rtm abm tsc-adjust "
 #define SKL HSW "rdseed adx smap 3dnowprefetch mpx xsavec xgetbv1 "
-#define SKX SKL "pku clflushopt clwb avx512f avx512dq avx512cd avx512bw "    \
-            "avx512vl pdpe1gb "
+#define SKX                                                                    \
+    SKL "pku clflushopt clwb avx512f avx512dq avx512cd avx512bw "              \
+        "avx512vl pdpe1gb "
 #define CLX SKX "avx512vnni spec-ctrl ssbd "
-#define ICX CLX "avx512vbmi umip avx512vbmi2 gfni vaes vpclmulqdq "          \
-            "avx512bitalg avx512-vpopcntdq la57 rdpid wbnoinvd sha-ni "       \
-            "-mpx "
+#define ICX                                                                    \
+    CLX "avx512vbmi umip avx512vbmi2 gfni vaes vpclmulqdq "                    \
+        "avx512bitalg avx512-vpopcntdq la57 rdpid wbnoinvd sha-ni "            \
+        "-mpx "
 #define G1 P6 X64 "sse3 "
 #define G2 G1 "cx16 rdtscp lahf_lm svm "
 #define G3 G2 "monitor popcnt abm sse4a misalignsse "
-#define G4 G3 "pclmulqdq ssse3 sse4.1 sse4.2 aes xsave avx fma4 xop "        \
-           "3dnowprefetch pdpe1gb "
-#define IBRS_V(n) {n "-IBRS", "+spec-ctrl", NULL}
+#define G4                                                                     \
+    G3 "pclmulqdq ssse3 sse4.1 sse4.2 aes xsave avx fma4 xop "                 \
+       "3dnowprefetch pdpe1gb "
+#define IBRS_V(n)                                                              \
+    {                                                                          \
+        n "-IBRS", "+spec-ctrl", NULL                                          \
+    }
 
 static const CpuModelDef cpu_model_defs[] = {
-    {"qemu64", AMD, 15, 107, 1, 0xd, 0x8000000a,
-     "QEMU Virtual CPU version 2.5+", P6 X64 "sse3 cx16 lahf_lm svm", {{0}},
+    {"qemu64",
+     AMD,
+     15,
+     107,
+     1,
+     0xd,
+     0x8000000a,
+     "QEMU Virtual CPU version 2.5+",
+     P6 X64 "sse3 cx16 lahf_lm svm",
+     {{0}},
      "QEMU's default 64-bit CPU (the default)"},
-    {"base", INTEL, 6, 0, 0, 0xd, 0x80000008, "xlat base x86-64 CPU",
-     "tsc msr pae cx8 cmov pse pge pat sep clflush " X64, {{0}},
+    {"base",
+     INTEL,
+     6,
+     0,
+     0,
+     0xd,
+     0x80000008,
+     "xlat base x86-64 CPU",
+     "tsc msr pae cx8 cmov pse pge pat sep clflush " X64,
+     {{0}},
      "x86-64 with no optional feature"},
-    {"max", INTEL, 6, 0x8c, 1, 0x1f, 0x80000008, "xlat virtual x86-64 CPU",
-     NULL, {{0}}, "every feature xlat implements"},
-    {"Nehalem", INTEL, 6, 26, 3, 0xb, 0x80000008,
-     "Intel Core i7 9xx (Nehalem Class Core i7)", NHM,
+    {"max",
+     INTEL,
+     6,
+     0x8c,
+     1,
+     0x1f,
+     0x80000008,
+     "xlat virtual x86-64 CPU",
+     NULL,
+     {{0}},
+     "every feature xlat implements"},
+    {"Nehalem",
+     INTEL,
+     6,
+     26,
+     3,
+     0xb,
+     0x80000008,
+     "Intel Core i7 9xx (Nehalem Class Core i7)",
+     NHM,
      {{"Nehalem-IBRS", "+spec-ctrl",
        "Intel Core i7 9xx (Nehalem Core i7, IBRS update)"}},
      "Intel Core i7 9xx (Nehalem Class Core i7)"},
-    {"SandyBridge", INTEL, 6, 42, 1, 0xd, 0x80000008,
-     "Intel Xeon E312xx (Sandy Bridge)", SNB,
+    {"SandyBridge",
+     INTEL,
+     6,
+     42,
+     1,
+     0xd,
+     0x80000008,
+     "Intel Xeon E312xx (Sandy Bridge)",
+     SNB,
      {{"SandyBridge-IBRS", "+spec-ctrl",
        "Intel Xeon E312xx (Sandy Bridge, IBRS update)"}},
      "Intel Xeon E312xx (Sandy Bridge)"},
-    {"IvyBridge", INTEL, 6, 58, 9, 0xd, 0x80000008,
-     "Intel Xeon E3-12xx v2 (Ivy Bridge)", IVB,
+    {"IvyBridge",
+     INTEL,
+     6,
+     58,
+     9,
+     0xd,
+     0x80000008,
+     "Intel Xeon E3-12xx v2 (Ivy Bridge)",
+     IVB,
      {{"IvyBridge-IBRS", "+spec-ctrl",
        "Intel Xeon E3-12xx v2 (Ivy Bridge, IBRS)"}},
      "Intel Xeon E3-12xx v2 (Ivy Bridge)"},
-    {"Haswell", INTEL, 6, 60, 4, 0xd, 0x80000008,
-     "Intel Core Processor (Haswell)", HSW,
+    {"Haswell",
+     INTEL,
+     6,
+     60,
+     4,
+     0xd,
+     0x80000008,
+     "Intel Core Processor (Haswell)",
+     HSW,
      {{"Haswell-noTSX", "-hle -rtm", NULL},
       {"Haswell-IBRS", "+hle +rtm +spec-ctrl",
        "Intel Core Processor (Haswell, IBRS)"},
       {"Haswell-noTSX-IBRS", "-hle -rtm", NULL}},
      "Intel Core Processor (Haswell)"},
-    {"Skylake-Client", INTEL, 6, 94, 3, 0x16, 0x80000008,
-     "Intel Core Processor (Skylake)", SKL,
+    {"Skylake-Client",
+     INTEL,
+     6,
+     94,
+     3,
+     0x16,
+     0x80000008,
+     "Intel Core Processor (Skylake)",
+     SKL,
      {IBRS_V("Skylake-Client"),
       {"Skylake-Client-noTSX-IBRS", "-hle -rtm", NULL},
       {NULL, "+xsaves", NULL}},
      "Intel Core Processor (Skylake)"},
-    {"Skylake-Server", INTEL, 6, 85, 4, 0x16, 0x80000008,
-     "Intel Xeon Processor (Skylake)", SKX,
+    {"Skylake-Server",
+     INTEL,
+     6,
+     85,
+     4,
+     0x16,
+     0x80000008,
+     "Intel Xeon Processor (Skylake)",
+     SKX,
      {IBRS_V("Skylake-Server"),
       {"Skylake-Server-noTSX-IBRS", "-hle -rtm", NULL},
       {NULL, "-mpx", NULL},
       {NULL, "+xsaves", NULL}},
      "Intel Xeon Processor (Skylake)"},
-    {"Cascadelake-Server", INTEL, 6, 85, 6, 0x16, 0x80000008,
-     "Intel Xeon Processor (Cascadelake)", CLX,
+    {"Cascadelake-Server",
+     INTEL,
+     6,
+     85,
+     6,
+     0x16,
+     0x80000008,
+     "Intel Xeon Processor (Cascadelake)",
+     CLX,
      {{NULL,
        "+arch-capabilities +rdctl-no +ibrs-all +skip-l1dfl-vmentry +mds-no",
        NULL},
@@ -350,8 +527,15 @@ static const CpuModelDef cpu_model_defs[] = {
       {NULL, "-mpx", NULL},
       {NULL, "+xsaves", NULL}},
      "Intel Xeon Processor (Cascadelake)"},
-    {"Icelake-Server", INTEL, 6, 134, 0, 0x1b, 0x80000008,
-     "Intel Xeon Processor (Icelake)", ICX,
+    {"Icelake-Server",
+     INTEL,
+     6,
+     134,
+     0,
+     0x1b,
+     0x80000008,
+     "Intel Xeon Processor (Icelake)",
+     ICX,
      {{"Icelake-Server-noTSX", "-hle -rtm", NULL},
       {NULL,
        "+arch-capabilities +rdctl-no +ibrs-all +skip-l1dfl-vmentry +mds-no "
@@ -360,21 +544,69 @@ static const CpuModelDef cpu_model_defs[] = {
       {NULL, "+fsrm +md-clear", NULL},
       {NULL, "+xsaves", NULL}},
      "Intel Xeon Processor (Icelake)"},
-    {"Opteron_G1", AMD, 15, 6, 1, 5, 0x80000008,
-     "AMD Opteron 240 (Gen 1 Class Opteron)", G1, {{0}},
+    {"Opteron_G1",
+     AMD,
+     15,
+     6,
+     1,
+     5,
+     0x80000008,
+     "AMD Opteron 240 (Gen 1 Class Opteron)",
+     G1,
+     {{0}},
      "AMD Opteron 240 (Gen 1 Class Opteron)"},
-    {"Opteron_G2", AMD, 15, 6, 1, 5, 0x80000008,
-     "AMD Opteron 22xx (Gen 2 Class Opteron)", G2, {{0}},
+    {"Opteron_G2",
+     AMD,
+     15,
+     6,
+     1,
+     5,
+     0x80000008,
+     "AMD Opteron 22xx (Gen 2 Class Opteron)",
+     G2,
+     {{0}},
      "AMD Opteron 22xx (Gen 2 Class Opteron)"},
-    {"Opteron_G3", AMD, 16, 2, 3, 5, 0x80000008,
-     "AMD Opteron 23xx (Gen 3 Class Opteron)", G3, {{0}},
+    {"Opteron_G3",
+     AMD,
+     16,
+     2,
+     3,
+     5,
+     0x80000008,
+     "AMD Opteron 23xx (Gen 3 Class Opteron)",
+     G3,
+     {{0}},
      "AMD Opteron 23xx (Gen 3 Class Opteron)"},
-    {"Opteron_G4", AMD, 21, 1, 2, 0xd, 0x8000001a,
-     "AMD Opteron 62xx class CPU", G4, {{0}}, "AMD Opteron 62xx class CPU"},
-    {"Opteron_G5", AMD, 21, 2, 0, 0xd, 0x8000001a,
-     "AMD Opteron 63xx class CPU", G4 "fma f16c tbm", {{0}},
+    {"Opteron_G4",
+     AMD,
+     21,
+     1,
+     2,
+     0xd,
+     0x8000001a,
+     "AMD Opteron 62xx class CPU",
+     G4,
+     {{0}},
+     "AMD Opteron 62xx class CPU"},
+    {"Opteron_G5",
+     AMD,
+     21,
+     2,
+     0,
+     0xd,
+     0x8000001a,
+     "AMD Opteron 63xx class CPU",
+     G4 "fma f16c tbm",
+     {{0}},
      "AMD Opteron 63xx class CPU"},
-    {"EPYC", AMD, 23, 1, 2, 0xd, 0x8000001e, "AMD EPYC Processor",
+    {"EPYC",
+     AMD,
+     23,
+     1,
+     2,
+     0xd,
+     0x8000001e,
+     "AMD EPYC Processor",
      P6 X64 "sse3 pclmulqdq ssse3 fma cx16 sse4.1 sse4.2 movbe popcnt aes "
             "xsave avx f16c rdrand fsgsbase bmi1 avx2 smep bmi2 rdseed adx "
             "smap clflushopt sha-ni mmxext fxsr-opt pdpe1gb rdtscp lahf_lm "
@@ -389,8 +621,7 @@ static const CpuModelDef cpu_model_defs[] = {
 #define CPU_TSC_KHZ_DEFAULT 2000000u /* 2 GHz */
 #define CPU_PHYS_BITS_DEFAULT 40     /* QEMU's TCG default */
 
-uint32_t cpu_model_signature(unsigned family, unsigned model,
-                             unsigned stepping)
+uint32_t cpu_model_signature(unsigned family, unsigned model, unsigned stepping)
 {
     unsigned fam = family > 15 ? 15 : family;
     unsigned extfam = family > 15 ? family - 15 : 0;
@@ -617,9 +848,12 @@ static int cpu_parse_numeric(CpuParse *p, const char *k, const char *v)
         const char *key;
         uint64_t lo, hi;
     } nums[] = {
-        {"family", 0, 0xff + 0xf}, {"model", 0, 0xff},
-        {"stepping", 0, 0xf},      {"phys-bits", 32, 52},
-        {"level", 1, 0x1f},        {"xlevel", 0x80000000u, 0x80000008u},
+        {"family", 0, 0xff + 0xf},
+        {"model", 0, 0xff},
+        {"stepping", 0, 0xf},
+        {"phys-bits", 32, 52},
+        {"level", 1, 0x1f},
+        {"xlevel", 0x80000000u, 0x80000008u},
         {"tsc-frequency", 1000000, 10000000000ull},
     };
     for (size_t i = 0; i < ARRAY_LEN(nums); i++) {
@@ -768,8 +1002,7 @@ static char *cpu_next_item(const char **s)
     return out;
 }
 
-int cpu_model_parse(const char *spec, CpuX86Model *out, char **err,
-                    char **warn)
+int cpu_model_parse(const char *spec, CpuX86Model *out, char **err, char **warn)
 {
     const char *s = spec;
     char *name = cpu_next_item(&s);

@@ -45,7 +45,8 @@ static void cpuid_vendor(const CpuX86 *env, uint32_t out[4])
 /* the highest basic leaf the guest sees (MISC_ENABLE can cap it at 2) */
 static uint32_t cpuid_level(const CpuX86 *env)
 {
-    if (!cpu_model_of(env)->amd && (env->msr.misc_enable & MISC_ENABLE_LIMIT_CPUID)) {
+    if (!cpu_model_of(env)->amd &&
+        (env->msr.misc_enable & MISC_ENABLE_LIMIT_CPUID)) {
         return MIN(cpu_model_of(env)->level, 2u);
     }
     return cpu_model_of(env)->level;
@@ -55,7 +56,8 @@ static void cpuid_leaf1(const CpuX86 *env, uint32_t out[4])
 {
     unsigned n = cpuid_logical(env);
     out[0] = env->cpuid_signature;
-    out[1] = (8u << 8) | (MIN(n, 255u) << 16) | ((cpu_model_of(env)->topo.apic_id & 0xffu) << 24);
+    out[1] = (8u << 8) | (MIN(n, 255u) << 16) |
+             ((cpu_model_of(env)->topo.apic_id & 0xffu) << 24);
     out[2] = cpu_model_word(env, FW_1_ECX) & ~CPUID_1_ECX_HYPERVISOR;
     out[3] = cpu_model_word(env, FW_1_EDX) & ~CPUID_1_EDX_HTT;
     if (!cpu_has_feature(env, XFEAT_SSE)) {
@@ -78,8 +80,8 @@ static void cpuid_leaf4(const CpuX86 *env, uint32_t sub, uint32_t out[4])
     static const struct {
         uint8_t type, level, ways;
         uint32_t sets;
-    } caches[] = {{1, 1, 8, 64}, {2, 1, 8, 64}, {3, 2, 16, 1024},
-                  {3, 3, 16, 16384}};
+    } caches[] = {
+        {1, 1, 8, 64}, {2, 1, 8, 64}, {3, 2, 16, 1024}, {3, 3, 16, 16384}};
     const CpuTopology *t = &cpu_model_of(env)->topo;
     if (cpu_model_of(env)->amd || sub >= ARRAY_LEN(caches)) {
         return; /* AMD: reserved; past the last cache: type 0 (none) */
@@ -121,8 +123,8 @@ static void cpuid_topology(const CpuX86 *env, uint32_t sub, uint32_t out[4])
         out[1] = threads;
         out[2] |= 1u << 8;
     } else if (sub == 1) {
-        out[0] = cpuid_bits_for(threads) + cpuid_bits_for(t->cores ? t->cores
-                                                                   : 1);
+        out[0] =
+            cpuid_bits_for(threads) + cpuid_bits_for(t->cores ? t->cores : 1);
         out[1] = cpuid_logical(env);
         out[2] |= 2u << 8;
     }
@@ -132,8 +134,7 @@ static void cpuid_topology(const CpuX86 *env, uint32_t sub, uint32_t out[4])
  * 0x15: TSC = crystal (ECX Hz) * EBX / EAX, with a 1 MHz crystal;
  * 0x16: base and maximum MHz, 100 MHz bus.
  */
-static void cpuid_tsc_leaves(const CpuX86 *env, uint32_t leaf,
-                             uint32_t out[4])
+static void cpuid_tsc_leaves(const CpuX86 *env, uint32_t leaf, uint32_t out[4])
 {
     uint32_t mhz = cpu_model_of(env)->tsc_khz / 1000;
     if (leaf == 0x15) {
@@ -222,7 +223,8 @@ static void cpuid_ext(const CpuX86 *env, uint32_t leaf, uint32_t out[4])
     case 0x80000002u:
     case 0x80000003u:
     case 0x80000004u:
-        memcpy(out, cpu_model_of(env)->model_id + (leaf - 0x80000002u) * 16, 16);
+        memcpy(out, cpu_model_of(env)->model_id + (leaf - 0x80000002u) * 16,
+               16);
         break;
     case 0x80000005u:
         if (amd) {

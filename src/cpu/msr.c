@@ -230,7 +230,8 @@ static int spec_access(CpuX86 *env, uint32_t msr, uint64_t *v, bool wr)
         if (wr && (*v & ~ok)) {
             return -1;
         }
-        return wr ? (env->msrs.spec_ctrl = *v, 1) : (*v = env->msrs.spec_ctrl, 1);
+        return wr ? (env->msrs.spec_ctrl = *v, 1)
+                  : (*v = env->msrs.spec_ctrl, 1);
     }
     if (msr == MSR_PRED_CMD && ibpb) { /* write-only: IBPB */
         return wr && !(*v & ~1ull) ? 1 : -1;
@@ -273,9 +274,9 @@ static int intel_access(CpuX86 *env, uint32_t msr, uint64_t *v, bool wr)
     switch (msr) {
     case MSR_MISC_ENABLE:
         if (wr) {
-            env->msr.misc_enable = (env->msr.misc_enable &
-                                    ~MISC_ENABLE_WRITABLE) |
-                                   (*v & MISC_ENABLE_WRITABLE);
+            env->msr.misc_enable =
+                (env->msr.misc_enable & ~MISC_ENABLE_WRITABLE) |
+                (*v & MISC_ENABLE_WRITABLE);
         } else {
             *v = env->msr.misc_enable;
         }
@@ -301,7 +302,8 @@ static int intel_access(CpuX86 *env, uint32_t msr, uint64_t *v, bool wr)
     }
 }
 
-/* plain storage: HWCR SYSCFG TOP_MEM TOP_MEM2 NB_CFG LS_CFG DE_CFG, PMCs */
+/* plain storage: HWCR SYSCFG TOP_MEM TOP_MEM2 NB_CFG LS_CFG DE_CFG, the
+ * legacy performance counters and IC_CFG */
 static const uint32_t amd_store_msrs[MSR_AMD_STORE] = {
     MSR_AMD_HWCR, 0xc0010010u, 0xc001001au, 0xc001001du,
     0xc001001fu,  0xc0011020u, 0xc0011029u, 0xc0010000u,

@@ -192,8 +192,8 @@ static int cl_cpu(Cmdline *cl)
     } else {
         free(cl->cfg->cpu_warnings); /* a later -cpu replaces it all */
         cl->cfg->cpu_warnings = NULL;
-        if (cpu_model_parse(arg, &cl->cfg->cpu, &err,
-                            &cl->cfg->cpu_warnings) < 0) {
+        if (cpu_model_parse(arg, &cl->cfg->cpu, &err, &cl->cfg->cpu_warnings) <
+            0) {
             r = cl_fail(cl, "%s", err);
         }
     }

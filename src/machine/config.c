@@ -31,7 +31,6 @@ static const struct {
     {"q35", MACHINE_Q35, "Standard PC (Q35 + ICH9, 2009) (not supported yet)"},
 };
 
-
 static int config_fail(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
 
 static int config_fail(char **err, const char *fmt, ...)

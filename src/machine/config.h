@@ -28,7 +28,6 @@
 
 typedef enum MachineType { MACHINE_PC, MACHINE_Q35 } MachineType;
 
-
 typedef enum AccelBackend { ACCEL_JIT, ACCEL_INTERP } AccelBackend;
 
 /* one -chardev: its spec (spec.id is set) and the value as written */
@@ -71,7 +70,7 @@ typedef struct FwCfgFile {
 
 typedef struct MachineConfig {
     MachineType machine;
-    CpuX86Model cpu;  /* -cpu, resolved (cpu/cpu_models.h) */
+    CpuX86Model cpu;    /* -cpu, resolved (cpu/cpu_models.h) */
     char *cpu_warnings; /* lines to print before the run, or NULL */
     AccelBackend backend;
     uint64_t ram_size;

@@ -478,6 +478,7 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     ctx.efer = env->efer;
     ctx.cpl = priv == MMU_IDX_USER ? 3 : 0;
     ctx.ac = priv == MMU_IDX_KNOSMAP;
+    ctx.maxphyaddr = cpu_model_of(env)->phys_bits; /* the CPU model's */
     /* PAE PDPTEs are read from memory at each walk (no PDPTE registers) */
     return walk_translate(&ctx, vaddr, acc, out);
 }

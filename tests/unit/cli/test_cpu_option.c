@@ -54,11 +54,21 @@ Test(cpu_option, names_versions_aliases)
     cr_expect(has(FW_7_0_EDX, 26), "v2's spec-ctrl is in v3");
     cr_assert_eq(cpu("Skylake-Client-noTSX-IBRS"), CMDLINE_RUN);
     cr_expect_str_eq(cfg.cpu.name, "Skylake-Client-v3");
-    static const char *const names[] = {
-        "base", "max", "Nehalem", "SandyBridge", "IvyBridge", "Haswell-v4",
-        "Skylake-Server-v5", "Cascadelake-Server-v2", "Icelake-Server-v5",
-        "Opteron_G1", "Opteron_G2", "Opteron_G3", "Opteron_G4",
-        "Opteron_G5", "EPYC-IBPB"};
+    static const char *const names[] = {"base",
+                                        "max",
+                                        "Nehalem",
+                                        "SandyBridge",
+                                        "IvyBridge",
+                                        "Haswell-v4",
+                                        "Skylake-Server-v5",
+                                        "Cascadelake-Server-v2",
+                                        "Icelake-Server-v5",
+                                        "Opteron_G1",
+                                        "Opteron_G2",
+                                        "Opteron_G3",
+                                        "Opteron_G4",
+                                        "Opteron_G5",
+                                        "EPYC-IBPB"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         cr_expect_eq(cpu(names[i]), CMDLINE_RUN, "%s", names[i]);
     }
@@ -117,8 +127,7 @@ Test(cpu_option, unknown_feature_is_an_error)
 
 Test(cpu_option, properties)
 {
-    cr_assert_eq(cpu("Haswell,vendor=AuthenticAMD,phys-bits=44"),
-                 CMDLINE_RUN);
+    cr_assert_eq(cpu("Haswell,vendor=AuthenticAMD,phys-bits=44"), CMDLINE_RUN);
     cr_expect_str_eq(cfg.cpu.vendor, "AuthenticAMD");
     cr_expect(cfg.cpu.amd);
     cr_expect_eq(cfg.cpu.phys_bits, 44);

@@ -161,8 +161,8 @@ Test(cpuid, topology_leaves)
 {
     uint32_t r[4];
     use_model(m.env, "max");
-    m.env->model.topo = (CpuTopology){
-        .sockets = 1, .cores = 4, .threads = 2, .apic_id = 5};
+    m.env->model.topo =
+        (CpuTopology){.sockets = 1, .cores = 4, .threads = 2, .apic_id = 5};
     q(1, 0, r);
     cr_expect_eq(r[1] >> 24, 5, "initial APIC ID");
     cr_expect_eq((r[1] >> 16) & 0xff, 8, "logical processors");
@@ -250,8 +250,8 @@ Test(cpuid, instruction_on_both_backends)
 {
     static const uint8_t code[] = {0x0f, 0xa2};
     static const uint32_t leaves[][2] = {
-        {0, 0}, {1, 0}, {4, 1}, {7, 0}, {0xb, 1}, {0x80000001u, 0},
-        {0x80000008u, 0}};
+        {0, 0},   {1, 0},           {4, 1},          {7, 0},
+        {0xb, 1}, {0x80000001u, 0}, {0x80000008u, 0}};
     for (size_t b = 0; b < 2; b++) {
         TinyMachine t;
         tm_new(&t, tm_backends[b], 0, 0);

@@ -287,7 +287,8 @@ Test(msr, amd_system_call_differences, .timeout = 30)
         start(b, "Skylake-Client");
         m.env->msr.sysenter_cs = 0x8;
         m.env->msr.sysenter_eip = TM_CODE + 0x100;
-        cr_expect_neq(tm_run(&m, sysenter, sizeof(sysenter)), 6, "Intel runs it");
+        cr_expect_neq(tm_run(&m, sysenter, sizeof(sysenter)), 6,
+                      "Intel runs it");
         tm_free(&m);
     }
 }
