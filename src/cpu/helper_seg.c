@@ -300,11 +300,13 @@ void helper_syscall(CpuX86 *env, uint64_t next)
     uint64_t star = env->msr.star;
     uint16_t cs = MSR_STAR_SYSCALL_CS(star);
     uint64_t fl = cpu_compute_eflags(env);
+    /* before CS changes: compatibility mode enters through CSTAR (AMD) */
+    uint64_t target = (env->hflags & HF_CS64) ? env->msr.lstar : env->msr.cstar;
     env->regs[R_ECX] = next;
     env->regs[11] = fl & ~(uint64_t)EFL_RF;
     cpu_seg_set(env, R_CS, cs, 0, 0xffffffff, SEG_CODE64);
     cpu_seg_set(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
-    env->rip = (env->hflags & HF_CS64) ? env->msr.lstar : env->msr.cstar;
+    env->rip = target;
     cpu_load_eflags(env, fl & ~(env->msr.sfmask | EFL_RF), ~0ull);
     cpu_update_hflags(env);
 }

@@ -292,3 +292,32 @@ Test(msr, amd_system_call_differences, .timeout = 30)
         tm_free(&m);
     }
 }
+
+/* SYSCALL from compatibility mode: AMD enters CSTAR, Intel raises #UD */
+Test(msr, syscall_in_compatibility_mode, .timeout = 30)
+{
+    static const uint8_t syscall_[] = {0x0f, 0x05};
+    const uint32_t code32 = SEG_AR_P | SEG_AR_S | 0xbu | SEG_AR_DB | SEG_AR_G;
+    FOR_BACKENDS
+    {
+        for (int amd = 0; amd < 2; amd++) {
+            start(b, amd ? "Opteron_G2" : "SandyBridge");
+            m.env->efer |= EFER_SCE;
+            m.env->msr.star = STAR;
+            m.env->msr.cstar = TM_CODE + 0x200;
+            cpu_seg_set(m.env, R_CS, 0x30, 0, 0xffffffff, code32);
+            cpu_update_hflags(m.env);
+            cr_assert_eq(m.env->hflags & HF_CS64, 0, "compatibility mode");
+            int vec = tm_run(&m, syscall_, sizeof(syscall_));
+            if (amd) {
+                cr_expect_eq(vec, 3, "the int3 at CSTAR");
+                cr_expect_eq(m.env->rip, TM_CODE + 0x201, "past the int3");
+                cr_expect(m.env->hflags & HF_CS64, "64-bit kernel code");
+                cr_expect_eq(m.env->regs[R_ECX], TM_CODE + 2);
+            } else {
+                cr_expect_eq(vec, 6, "Intel: #UD outside 64-bit mode");
+            }
+            tm_free(&m);
+        }
+    }
+}
