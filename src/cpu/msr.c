@@ -303,12 +303,12 @@ static int intel_access(CpuX86 *env, uint32_t msr, uint64_t *v, bool wr)
 }
 
 /* plain storage: HWCR SYSCFG TOP_MEM TOP_MEM2 NB_CFG LS_CFG DE_CFG, the
- * legacy performance counters and IC_CFG */
+ * legacy performance counters, IC_CFG and INT_PENDING_MSG (family 0Fh) */
 static const uint32_t amd_store_msrs[MSR_AMD_STORE] = {
-    MSR_AMD_HWCR, 0xc0010010u, 0xc001001au, 0xc001001du,
-    0xc001001fu,  0xc0011020u, 0xc0011029u, 0xc0010000u,
-    0xc0010001u,  0xc0010002u, 0xc0010003u, 0xc0010004u,
-    0xc0010005u,  0xc0010006u, 0xc0010007u, 0xc0011021u,
+    MSR_AMD_HWCR, 0xc0010010u, 0xc001001au, 0xc001001du, 0xc001001fu,
+    0xc0011020u,  0xc0011029u, 0xc0010000u, 0xc0010001u, 0xc0010002u,
+    0xc0010003u,  0xc0010004u, 0xc0010005u, 0xc0010006u, 0xc0010007u,
+    0xc0011021u,  0xc0010055u,
 };
 
 static int amd_access(CpuX86 *env, uint32_t msr, uint64_t *v, bool wr)

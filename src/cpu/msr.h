@@ -12,7 +12,7 @@
 
 #define MSR_MTRR_VCNT 8  /* variable-range MTRR pairs */
 #define MSR_MC_BANKS 10  /* machine-check banks (as QEMU) */
-#define MSR_AMD_STORE 16 /* AMD MSRs kept as plain read/write storage */
+#define MSR_AMD_STORE 17 /* AMD MSRs kept as plain read/write storage */
 
 #define MSR_TSC 0x10u
 #define MSR_PLATFORM_ID 0x17u
