@@ -40,6 +40,10 @@ int main(int argc, char **argv)
         break;
     case CMDLINE_RUN:
     default:
+        for (const char *l = cfg.cpu_warnings; l && *l; /* -cpu's lines */
+             l = strchr(l, '\n') + 1) {
+            fprintf(stderr, "xlat: %.*s\n", (int)(strchr(l, '\n') - l), l);
+        }
         status = main_apply_logging(&cfg) < 0 ? 1 : machine_main(&cfg);
         break;
     }

@@ -26,7 +26,7 @@ CpuX86 *cpu_x86_new(AddrSpace *as)
     ASSERT(env);
     memset(env, 0, size);
     env->as = as;
-    env->cpuid_signature = CPU_X86_SIGNATURE_DEFAULT;
+    cpu_model_apply(env, cpu_model_of(env)); /* `max` until told */
     tlb_init(env);
     cpu_x86_reset(env);
     return env;
@@ -65,7 +65,7 @@ static void cpu_reset_msrs(CpuX86 *env)
     env->msr.pat = 0x0007040600070406ull;
     /* xAPIC at its default base, globally enabled, this is the BSP */
     env->msr.apic_base = 0xfee00000ull | BIT(11) | BIT(8);
-    env->msr.misc_enable = BIT(0); /* fast strings */
+    msr_reset(env); /* the model's MSRs, MISC_ENABLE, the TSC */
 }
 
 void cpu_x86_reset(CpuX86 *env)

@@ -20,6 +20,8 @@
 
 #include "cpu/cc.h"
 #include "cpu/fpu.h"
+#include "cpu/cpu_models.h"
+#include "cpu/msr.h"
 #include "mmu/memory.h"
 #include "mmu/tlb.h"
 #include "tcg/tcg.h"
@@ -184,7 +186,6 @@ typedef struct CpuMsrs {
     uint64_t kernel_gs_base;
     uint64_t star, lstar, cstar, sfmask;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t tsc; /* value at the last write (time source comes later) */
     uint64_t tsc_aux;
     uint64_t pat;
     uint64_t apic_base;
@@ -254,6 +255,14 @@ typedef struct CpuX86 {
     bool nmi_blocked; /* from NMI delivery until the next IRET */
     uint8_t sipi_vector;
     uint32_t pkru; /* protection keys for user pages (RDPKRU/WRPKRU) */
+
+    /* ---- CPU model, MSRs and the TSC (cpu_models.c, msr.c) ---- */
+    CpuX86Model model; /* level 0: never set, the `max` model applies */
+    CpuMsrState msrs;
+    /* the TSC's time source, virtual nanoseconds (NULL: a counter) */
+    int64_t (*tsc_clock)(void *opaque);
+    void *tsc_clock_opaque;
+    bool apic_present; /* a local APIC is wired: CPUID may say so */
 
     /* pending exception: vector (-1: none), error code, CR2 for #PF */
     int32_t exception_index;
@@ -383,6 +392,12 @@ static inline bool cpu_canonical(const CpuX86 *env, uint64_t a)
 {
     unsigned sh = (env->cr[4] & CR4_LA57) ? 64 - 57 : 64 - 48;
     return (uint64_t)((int64_t)(a << sh) >> sh) == a;
+}
+
+/* AMD's behaviour where the vendors differ (SYSCALL, SYSENTER, SYSRET) */
+static inline bool cpu_vendor_amd(const CpuX86 *env)
+{
+    return env->model.amd;
 }
 
 /* around a device access: the machine lock, when the CPU has one */

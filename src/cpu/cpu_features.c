@@ -14,24 +14,14 @@
 
 #include "cpu/translate_int.h"
 
-static const struct {
-    const char *name;
-    uint64_t mask;
-} cpu_models[] = {
-    {"base", CPU_FEATURES_BASE},
-    {"qemu64", CPU_FEATURES_QEMU64},
-    {"max", CPU_FEATURES_MAX},
-};
-
 int cpu_features_from_name(const char *name, uint64_t *out)
 {
-    for (size_t i = 0; i < ARRAY_LEN(cpu_models); i++) {
-        if (strcmp(name, cpu_models[i].name) == 0) {
-            *out = cpu_models[i].mask;
-            return 0;
-        }
+    CpuX86Model m;
+    if (cpu_model_find(name, &m) < 0) {
+        return -1;
     }
-    return -1;
+    *out = cpu_model_features(&m);
+    return 0;
 }
 
 /* the feature an instruction needs in this mode, XFEAT_BASE if none */

@@ -37,7 +37,7 @@ _Static_assert(XFEAT__COUNT <= 64, "X86Feature fits a 64-bit mask");
 #define CPU_FEATURES_MAX                                                       \
     (CPU_FEATURES_QEMU64 | CPU_FEAT(POPCNT) | CPU_FEAT(LZCNT) |                \
      CPU_FEAT(MOVBE) | CPU_FEAT(BMI1) | CPU_FEAT(BMI2) | CPU_FEAT(ADX) |       \
-     CPU_FEAT(RDTSCP) | CPU_FEAT(SSE42) | CPU_FEATURES_FPU)
+     CPU_FEAT(RDTSCP) | CPU_FEAT(RDPID) | CPU_FEAT(SSE42) | CPU_FEATURES_FPU)
 
 /* env->features, or CPU_FEATURES_MAX while it is 0 (not set) */
 static inline uint64_t cpu_features(const CpuX86 *env)
@@ -50,7 +50,7 @@ static inline bool cpu_has_feature(const CpuX86 *env, X86Feature f)
     return (cpu_features(env) >> f) & 1;
 }
 
-/* the mask of a -cpu model name ("base", "qemu64", "max"); -1: unknown */
+/* the mask of a -cpu model name (cpu_models.h); -1: unknown */
 int cpu_features_from_name(const char *name, uint64_t *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * The CPUID model: what CPUID returns to the guest. It advertises only
- * what xlat implements (GenuineIntel, family/model from
- * env->cpuid_signature; leaves 0, 1, 7 and 0x80000000-0x80000008), so it
+ * The CPUID model: what CPUID returns to the guest, from the CPU model in
+ * env->model (cpu_models.h; family/model/stepping from
+ * env->cpuid_signature). It advertises only what xlat implements, so it
  * differs from the host by design: the difftest checks it with directed
  * tests against this model, never against the host CPU.
  */
@@ -12,8 +12,7 @@
 
 #include "cpu/cpu.h"
 
-#define CPUID_MAX_BASIC 0xdu
-#define CPUID_MAX_EXT 0x80000008u
+#define CPUID_MAX_EXT 0x80000008u /* the highest extended leaf answered */
 
 /* leaf 1 ECX / EDX, leaf 7 EBX, leaf 0x80000001 ECX / EDX bits */
 #define CPUID_1_ECX_CX16 BIT(13)
@@ -32,6 +31,9 @@
 #define CPUID_7_EBX_BMI1 BIT(3)
 #define CPUID_7_EBX_BMI2 BIT(8)
 #define CPUID_7_EBX_ADX BIT(19)
+#define CPUID_7_ECX_PKU BIT(3)
+#define CPUID_7_ECX_OSPKE BIT(4)
+#define CR4_PKE_BIT BIT(22)
 #define CPUID_E1_ECX_LAHF BIT(0)
 #define CPUID_E1_ECX_LZCNT BIT(5)
 #define CPUID_E1_EDX_RDTSCP BIT(27)

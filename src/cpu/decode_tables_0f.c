@@ -45,9 +45,9 @@ const OpEntry x86_map_0f[256] = {
             RM(MODE(UD, I(SWAPGS)), I(RDTSCP), UD, UD, UD, UD, UD, UD))),
     [0x02] = I(LAR, Gv, Ew),
     [0x03] = I(LSL, Gv, Ew),
-    [0x05] = MODE(UD, I(SYSCALL)),
+    [0x05] = I(SYSCALL), /* Intel: #UD outside 64-bit mode, at translation */
     [0x06] = I(CLTS),
-    [0x07] = MODE(UD, I(SYSRET)),
+    [0x07] = I(SYSRET),
     [0x08] = I(INVD),
     [0x09] = I(WBINVD),
     [0x0b] = I(UD2),

@@ -731,16 +731,22 @@ void helper_syscall(CpuX86 *env, uint64_t next)
     if (!(env->efer & EFER_SCE)) {
         helper_raise_ra(env, 6, 0, TCG_GETPC());
     }
+    if (!(env->efer & EFER_LMA)) { /* AMD only: #UD on Intel */
+        helper_syscall_legacy(env, next);
+        return;
+    }
     uint64_t star = env->msr.star;
     uint16_t cs = MSR_STAR_SYSCALL_CS(star);
     uint64_t fl = cpu_compute_eflags(env);
+    /* before CS changes: compatibility mode enters through CSTAR (AMD) */
+    uint64_t target = (env->hflags & HF_CS64) ? env->msr.lstar : env->msr.cstar;
     env->regs[R_ECX] = next;
     env->regs[11] = fl & ~(uint64_t)EFL_RF;
     /* hflags once, by cpu_load_eflags; the new CS is 64-bit code, so
      * HF_CS64 follows from EFER.LMA */
     cpu_seg_cache(env, R_CS, cs, 0, 0xffffffff, SEG_CODE64);
     cpu_seg_cache(env, R_SS, (uint16_t)(cs + 8), 0, 0xffffffff, SEG_DATA);
-    env->rip = (env->efer & EFER_LMA) ? env->msr.lstar : env->msr.cstar;
+    env->rip = target;
     cpu_load_eflags(env, fl & ~(env->msr.sfmask | EFL_RF), ~0ull);
 }
 
@@ -751,13 +757,17 @@ void helper_sysret(CpuX86 *env, uint32_t size)
     if (!(env->efer & EFER_SCE)) {
         helper_raise_ra(env, 6, 0, ra);
     }
+    if (!(env->efer & EFER_LMA)) { /* AMD only: #UD on Intel */
+        helper_sysret_legacy(env, ra);
+        return;
+    }
     if (cpu_cpl(env)) {
         helper_raise_ra(env, 13, 0, ra);
     }
     uint64_t rip = size == 8 ? env->regs[R_ECX] : (uint32_t)env->regs[R_ECX];
-    if (!cpu_canonical(env, rip)) {
-        helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0 */
-    }
+    if (!cpu_canonical(env, rip) && !cpu_vendor_amd(env)) {
+        helper_raise_ra(env, 13, 0, ra); /* Intel: #GP(0) at CPL 0; AMD */
+    } /* loads it and faults on the fetch, at CPL 3 */
     uint16_t base = MSR_STAR_SYSRET_CS(env->msr.star);
     uint32_t dpl3 = 3u << SEG_AR_DPL_SHIFT;
     if (size == 8) { /* hflags once, by cpu_load_eflags */
@@ -845,6 +855,9 @@ void helper_load_sys_seg(CpuX86 *env, uint32_t sel32, uint32_t ltr)
 void helper_sysenter(CpuX86 *env)
 {
     uint16_t cs = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (cpu_vendor_amd(env) && (env->efer & EFER_LMA)) {
+        helper_raise_ra(env, 6, 0, TCG_GETPC()); /* AMD: #UD in long mode */
+    }
     if (!(env->hflags & HF_PE) || !cs) {
         helper_raise_ra(env, 13, 0, TCG_GETPC());
     }
@@ -862,6 +875,9 @@ void helper_sysenter(CpuX86 *env)
 void helper_sysexit(CpuX86 *env, uint32_t size)
 {
     uint16_t base = (uint16_t)env->msr.sysenter_cs & 0xfffc;
+    if (cpu_vendor_amd(env) && (env->efer & EFER_LMA)) {
+        helper_raise_ra(env, 6, 0, TCG_GETPC()); /* AMD: #UD in long mode */
+    }
     if (!(env->hflags & HF_PE) || cpu_cpl(env) || !base) {
         helper_raise_ra(env, 13, 0, TCG_GETPC());
     }

@@ -2,7 +2,7 @@
  * x86 front end: control registers, MSRs, descriptor-table registers and
  * TLB maintenance (SDM vol. 2 MOV CR, CLTS, LMSW, SMSW, RDMSR, WRMSR,
  * LGDT/LIDT, SGDT/SIDT, INVLPG, INVPCID, IN/OUT; vol. 3 2.5, 4.10.4 and
- * 20.5 for the I/O permission bitmap).
+ * 20.5 for the I/O permission bitmap). The MSRs themselves are in msr.c.
  *
  * The writes are helpers: they check the SDM's #GP conditions, update
  * env, flush the TLB exactly as wide as the SDM requires (a CR3 write
@@ -13,6 +13,7 @@
  * instruction (translate.c).
  */
 #include "cpu/debug.h"
+#include "cpu/msr.h"
 #include "cpu/translate_int.h"
 
 #include "mmu/walk.h"
@@ -41,24 +42,6 @@
 #define CR0_PDPTE_LOAD (CR0_PG | CR0_CD | CR0_NW)
 #define CR4_PDPTE_LOAD (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)
 #define CR3_NOFLUSH BIT(63)
-#define CR_MAXPHYADDR 46 /* the model's physical-address width */
-
-#define MSR_TSC 0x10u
-#define MSR_APIC_BASE 0x1bu
-#define MSR_SYSENTER_CS 0x174u
-#define MSR_SYSENTER_ESP 0x175u
-#define MSR_SYSENTER_EIP 0x176u
-#define MSR_MISC_ENABLE 0x1a0u
-#define MSR_PAT 0x277u
-#define MSR_EFER 0xc0000080u
-#define MSR_STAR 0xc0000081u
-#define MSR_LSTAR 0xc0000082u
-#define MSR_CSTAR 0xc0000083u
-#define MSR_SFMASK 0xc0000084u
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
-#define MSR_TSC_AUX 0xc0000103u
 
 static NORETURN void cr_gp(CpuX86 *env, uintptr_t ra)
 {
@@ -125,7 +108,7 @@ static void cr_write3(CpuX86 *env, uint64_t v, uintptr_t ra)
     uint64_t addr = v & ~CR3_NOFLUSH;
     if (!(env->efer & EFER_LMA)) {
         addr &= 0xffffffffu;
-    } else if (addr >> CR_MAXPHYADDR) {
+    } else if (addr >> cpu_model_of(env)->phys_bits) {
         cr_gp(env, ra);
     }
     cr_pdptes(env, env->cr[0], addr, env->cr[4], env->efer & EFER_LMA, ra);
@@ -199,139 +182,6 @@ static void helper_lmsw(CpuX86 *env, uint64_t v)
 {
     uint64_t cr0 = (env->cr[0] & ~0xeull) | (v & 0xf);
     cr_write0(env, cr0, TCG_GETPC());
-    cpu_update_hflags(env);
-}
-
-/* ---- MSRs ---- */
-
-/* a valid PAT: every byte a memory type (0 1 4 5 6 7) */
-static bool cr_pat_ok(uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        unsigned t = (v >> (8 * i)) & 0xff;
-        if (t == 2 || t == 3 || t > 7) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* the MSR's field in env, or NULL (EFER, TSC and the segment bases apart) */
-static uint64_t *cr_msr_slot(CpuX86 *env, uint32_t msr, bool *canon)
-{
-    *canon = false;
-    switch (msr) {
-    case MSR_SYSENTER_CS:
-        return &env->msr.sysenter_cs;
-    case MSR_SYSENTER_ESP:
-        *canon = true;
-        return &env->msr.sysenter_esp;
-    case MSR_SYSENTER_EIP:
-        *canon = true;
-        return &env->msr.sysenter_eip;
-    case MSR_STAR:
-        return &env->msr.star;
-    case MSR_LSTAR:
-        *canon = true;
-        return &env->msr.lstar;
-    case MSR_CSTAR:
-        *canon = true;
-        return &env->msr.cstar;
-    case MSR_SFMASK:
-        return &env->msr.sfmask;
-    case MSR_KERNEL_GS_BASE:
-        *canon = true;
-        return &env->msr.kernel_gs_base;
-    case MSR_TSC_AUX:
-        return &env->msr.tsc_aux;
-    case MSR_PAT:
-        return &env->msr.pat;
-    case MSR_APIC_BASE:
-        return &env->msr.apic_base;
-    case MSR_MISC_ENABLE:
-        return &env->msr.misc_enable;
-    default:
-        return NULL;
-    }
-}
-
-/* RDMSR/WRMSR of an MSR the model lacks: #GP(0), logged as unimp */
-static NORETURN void cr_msr_unknown(CpuX86 *env, uint32_t msr, bool write,
-                                    uintptr_t ra)
-{
-    log_unimp_once("msr", "%s of MSR 0x%x: raising #GP",
-                   write ? "wrmsr" : "rdmsr", msr);
-    cr_gp(env, ra);
-}
-
-static void helper_rdmsr(CpuX86 *env)
-{
-    uint32_t msr = (uint32_t)env->regs[R_ECX];
-    bool canon;
-    uint64_t v;
-    uint64_t *slot = cr_msr_slot(env, msr, &canon);
-    if (slot) {
-        v = *slot;
-    } else if (msr == MSR_EFER) {
-        v = env->efer;
-    } else if (msr == MSR_TSC) {
-        v = env->msr.tsc;
-    } else if (msr == MSR_FS_BASE) {
-        v = env->segs[R_FS].base;
-    } else if (msr == MSR_GS_BASE) {
-        v = env->segs[R_GS].base;
-    } else if (!fpu_msr_read(env, msr, &v)) { /* nor IA32_XSS */
-        cr_msr_unknown(env, msr, false, TCG_GETPC());
-    }
-    env->regs[R_EAX] = (uint32_t)v;
-    env->regs[R_EDX] = v >> 32;
-}
-
-static void cr_write_efer(CpuX86 *env, uint64_t v, uintptr_t ra)
-{
-    const uint64_t writable = EFER_SCE | EFER_LME | EFER_NXE;
-    if (v & ~(writable | EFER_LMA)) {
-        cr_gp(env, ra);
-    }
-    if (((v ^ env->efer) & EFER_LME) && (env->cr[0] & CR0_PG)) {
-        cr_gp(env, ra); /* LME changes only with paging off */
-    }
-    uint64_t old = env->efer;
-    env->efer = (v & writable) | (old & EFER_LMA); /* LMA is read-only */
-    if ((old ^ env->efer) & EFER_NXE) {
-        tlb_flush(env);
-    }
-}
-
-static void helper_wrmsr(CpuX86 *env)
-{
-    uintptr_t ra = TCG_GETPC();
-    uint32_t msr = (uint32_t)env->regs[R_ECX];
-    uint64_t v = (env->regs[R_EDX] << 32) | (uint32_t)env->regs[R_EAX];
-    bool canon;
-    uint64_t *slot = cr_msr_slot(env, msr, &canon);
-    if (slot) {
-        if ((canon && !cpu_canonical(env, v)) ||
-            (msr == MSR_PAT && !cr_pat_ok(v))) {
-            cr_gp(env, ra);
-        }
-        *slot = v;
-    } else if (msr == MSR_EFER) {
-        cr_write_efer(env, v, ra);
-    } else if (msr == MSR_TSC) {
-        env->msr.tsc = v;
-    } else if (msr == MSR_FS_BASE || msr == MSR_GS_BASE) {
-        if (!cpu_canonical(env, v)) {
-            cr_gp(env, ra);
-        }
-        env->segs[msr == MSR_FS_BASE ? R_FS : R_GS].base = v;
-    } else if (fpu_msr_known(env, msr)) { /* IA32_XSS */
-        if (!fpu_msr_write(env, msr, v)) {
-            cr_gp(env, ra);
-        }
-    } else {
-        cr_msr_unknown(env, msr, true, ra);
-    }
     cpu_update_hflags(env);
 }
 

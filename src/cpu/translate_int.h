@@ -173,6 +173,9 @@ void seg_load_cs_iret(CpuX86 *env, uint16_t sel, uint64_t offset, uintptr_t ra);
 void helper_iret(CpuX86 *env, uint32_t size, uint64_t next);
 void helper_syscall(CpuX86 *env, uint64_t next);
 void helper_sysret(CpuX86 *env, uint32_t size);
+/* AMD: SYSCALL/SYSRET in legacy mode (helper_syscall_amd.c) */
+void helper_syscall_legacy(CpuX86 *env, uint64_t next);
+void helper_sysret_legacy(CpuX86 *env, uintptr_t ra);
 void helper_swapgs(CpuX86 *env);
 void helper_sysenter(CpuX86 *env);
 void helper_sysexit(CpuX86 *env, uint32_t size);

@@ -282,6 +282,10 @@ bool tr_seg(Dc *dc)
         return true;
     }
     case XI_SYSCALL: {
+        if (!(dc->hflags & HF_CS64) && !cpu_vendor_amd(dc->env)) {
+            tr_exception(dc, 6); /* Intel: 64-bit mode only */
+            return true;
+        }
         IrTemp args[] = {tr_const(dc, dc->next_pc)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_syscall, 0, args);
@@ -289,6 +293,10 @@ bool tr_seg(Dc *dc)
         return true;
     }
     case XI_SYSRET: { /* #UD (SCE) before #GP (CPL): in the helper */
+        if (!(dc->hflags & HF_CS64) && !cpu_vendor_amd(dc->env)) {
+            tr_exception(dc, 6); /* Intel: 64-bit mode only */
+            return true;
+        }
         IrTemp args[] = {ir_const(dc->f, IR_I32, (d->rex & 8) ? 8 : 4)};
         ir_movi(dc->f, IR_I64, x86_g.rip, dc->pc);
         ir_call(dc->f, &h_sysret, 0, args);

@@ -9,7 +9,8 @@
  * write through the slow path). Unlocked CMPXCHG always writes memory
  * back (its own value on failure), like hardware; the locked IR atomic
  * does not write on failure. CPUID answers from the model in cpuid.c;
- * RDTSC reads a deterministic counter (msr.tsc, advanced per read).
+ * RDTSC/RDTSCP read the TSC of msr.c (the virtual clock, or a counter),
+ * RDTSCP and RDPID the TSC_AUX MSR.
  * Also HLT, CLI/STI (CPL/IOPL checks), INT n (gate checks in helper_int),
  * INT1, UD0/UD1 and the PREFETCH hints (NOPs without a memory access).
  */
@@ -17,10 +18,10 @@
 #include "cpu/translate_int.h"
 
 #include "cpu/cpuid.h"
+#include "cpu/msr.h"
 #include "mmu/walk.h"
 
 #define CR4_TSD BIT(2)
-#define TSC_STEP 64 /* counter increment per RDTSC(P) */
 
 /* ---- helpers called by generated code ---- */
 
@@ -48,8 +49,7 @@ static void helper_rdtsc(CpuX86 *env, uint32_t p)
     if ((env->cr[4] & CR4_TSD) && cpu_cpl(env) > 0) {
         sys_raise_gp(env, TCG_GETPC());
     }
-    uint64_t t = env->msr.tsc;
-    env->msr.tsc += TSC_STEP;
+    uint64_t t = cpu_tsc_read(env);
     env->regs[R_EAX] = (uint32_t)t;
     env->regs[R_EDX] = t >> 32;
     if (p) {
@@ -355,6 +355,15 @@ static void op_rdtsc(Dc *dc, bool p)
     ir_call(dc->f, &h_rdtsc, 0, args);
 }
 
+/* RDPID r32/r64: TSC_AUX (its high half is 0), no CR4.TSD check */
+static void op_rdpid(Dc *dc)
+{
+    const X86Operand *o = &dc->d->op[0];
+    IrTemp v = tr_new(dc);
+    ir_ld(dc->f, IR_I64, v, (int32_t)offsetof(CpuX86, msr.tsc_aux), IR_MO_32);
+    tr_reg_set(dc, o->reg, o->size, v);
+}
+
 /* ---- HLT CLI STI, INT n INT1, UD0 UD1, PREFETCHh ---- */
 
 static const IrHelper h_int = {
@@ -538,6 +547,9 @@ bool tr_sys(Dc *dc)
     case XI_RDTSC:
     case XI_RDTSCP:
         op_rdtsc(dc, dc->d->id == XI_RDTSCP);
+        return true;
+    case XI_RDPID:
+        op_rdpid(dc);
         return true;
     default:
         return tr_sys_ctl(dc);

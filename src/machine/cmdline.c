@@ -180,24 +180,24 @@ static int cl_cpu(Cmdline *cl)
 {
     const char *arg = cl->arg;
     size_t len = strcspn(arg, ",");
-    char *name = strndup(arg, len);
-    CpuModel model;
+    char *err = NULL;
     int r = 0;
 
-    if (strcmp(name, "help") == 0) {
-        config_print_cpus(cl->out);
+    if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
+        cpu_model_print_help(cl->out);
         cl->exit_now = true;
-    } else if (strcmp(name, "host") == 0) {
+    } else if (len == 4 && strncmp(arg, "host", 4) == 0) {
         r = cl_fail(cl, "needs a hypervisor; xlat emulates the CPU in "
                         "software (-cpu max)");
-    } else if (config_cpu_from_name(name, &model) < 0) {
-        r = cl_fail(cl, "unknown CPU model '%s' (-cpu help lists them)", name);
-    } else if (arg[len] != '\0') {
-        r = cl_fail(cl, "CPU feature flags are not supported yet");
     } else {
-        cl->cfg->cpu = model;
+        free(cl->cfg->cpu_warnings); /* a later -cpu replaces it all */
+        cl->cfg->cpu_warnings = NULL;
+        if (cpu_model_parse(arg, &cl->cfg->cpu, &err, &cl->cfg->cpu_warnings) <
+            0) {
+            r = cl_fail(cl, "%s", err);
+        }
     }
-    free(name);
+    free(err);
     return r;
 }
 

@@ -31,16 +31,6 @@ static const struct {
     {"q35", MACHINE_Q35, "Standard PC (Q35 + ICH9, 2009) (not supported yet)"},
 };
 
-static const struct {
-    const char *name;
-    CpuModel model;
-    const char *help;
-} config_cpus[] = {
-    {"qemu64", CPU_MODEL_QEMU64, "x86-64 baseline, as QEMU's qemu64 (default)"},
-    {"base", CPU_MODEL_BASE, "x86-64 with no optional features"},
-    {"max", CPU_MODEL_MAX, "every feature xlat implements"},
-};
-
 static int config_fail(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
 
 static int config_fail(char **err, const char *fmt, ...)
@@ -60,7 +50,8 @@ void config_init(MachineConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->machine = MACHINE_PC;
-    cfg->cpu = CPU_MODEL_QEMU64;
+    int r = cpu_model_find("qemu64", &cfg->cpu);
+    ASSERT(r == 0);
     cfg->backend = ACCEL_JIT;
     cfg->ram_size = CONFIG_RAM_DEFAULT;
     cfg->smp_cpus = 1;
@@ -88,6 +79,7 @@ void config_free(MachineConfig *cfg)
     free(cfg->append);
     free(cfg->name);
     free(cfg->log_file);
+    free(cfg->cpu_warnings);
     for (unsigned i = 0; i < cfg->n_serial; i++) {
         config_free_serial(&cfg->serial[i]);
     }
@@ -113,32 +105,11 @@ int config_machine_from_name(const char *name, MachineType *out)
     return -1;
 }
 
-int config_cpu_from_name(const char *name, CpuModel *out)
-{
-    for (size_t i = 0; i < ARRAY_LEN(config_cpus); i++) {
-        if (strcmp(name, config_cpus[i].name) == 0) {
-            *out = config_cpus[i].model;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 const char *config_machine_name(MachineType m)
 {
     for (size_t i = 0; i < ARRAY_LEN(config_machines); i++) {
         if (config_machines[i].type == m) {
             return config_machines[i].name;
-        }
-    }
-    return "?";
-}
-
-const char *config_cpu_name(CpuModel c)
-{
-    for (size_t i = 0; i < ARRAY_LEN(config_cpus); i++) {
-        if (config_cpus[i].model == c) {
-            return config_cpus[i].name;
         }
     }
     return "?";
@@ -150,14 +121,6 @@ void config_print_machines(FILE *f)
     for (size_t i = 0; i < ARRAY_LEN(config_machines); i++) {
         fprintf(f, "%-10s %s\n", config_machines[i].name,
                 config_machines[i].help);
-    }
-}
-
-void config_print_cpus(FILE *f)
-{
-    fprintf(f, "Available CPUs:\n");
-    for (size_t i = 0; i < ARRAY_LEN(config_cpus); i++) {
-        fprintf(f, "  %-10s %s\n", config_cpus[i].name, config_cpus[i].help);
     }
 }
 

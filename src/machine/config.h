@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cpu/cpu_models.h"
 #include "util/char/char.h"
 
 #define CONFIG_MAX_SERIAL 4
@@ -26,12 +27,6 @@
 #define CONFIG_FW_CFG_NAME_MAX 55 /* fw_cfg names are 56 bytes with the NUL */
 
 typedef enum MachineType { MACHINE_PC, MACHINE_Q35 } MachineType;
-
-typedef enum CpuModel {
-    CPU_MODEL_QEMU64,
-    CPU_MODEL_MAX,
-    CPU_MODEL_BASE,
-} CpuModel;
 
 typedef enum AccelBackend { ACCEL_JIT, ACCEL_INTERP } AccelBackend;
 
@@ -75,7 +70,8 @@ typedef struct FwCfgFile {
 
 typedef struct MachineConfig {
     MachineType machine;
-    CpuModel cpu;
+    CpuX86Model cpu;    /* -cpu, resolved (cpu/cpu_models.h) */
+    char *cpu_warnings; /* lines to print before the run, or NULL */
     AccelBackend backend;
     uint64_t ram_size;
     unsigned smp_cpus;
@@ -117,11 +113,8 @@ void config_free(MachineConfig *cfg);
 
 /* name tables shared by -M/-cpu parsing and their `help` */
 int config_machine_from_name(const char *name, MachineType *out);
-int config_cpu_from_name(const char *name, CpuModel *out);
 void config_print_machines(FILE *f);
-void config_print_cpus(FILE *f);
 const char *config_machine_name(MachineType m);
-const char *config_cpu_name(CpuModel c);
 
 /* the index of the -chardev with this id, or -1 */
 int config_find_chardev(const MachineConfig *cfg, const char *id);

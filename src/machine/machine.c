@@ -297,6 +297,7 @@ static Vcpu *machine_boot(Machine *m, const MachineConfig *cfg, char **err)
     Vcpu *v = vcpu_new(m->pc, m->loop,
                        cfg->backend == ACCEL_INTERP ? TCG_BACKEND_INTERP
                                                     : TCG_BACKEND_JIT);
+    vcpu_set_model(v, &cfg->cpu);
     vcpu_apply_boot(v, &bi);
     m->cfg = cfg;
     m->vcpu = v;

@@ -100,6 +100,18 @@ static void vcpu_kick(void *opaque)
     cpu_event_raise(v->env, CPU_EV_STOP);
 }
 
+/* the TSC's time source: the virtual clock */
+static int64_t vcpu_tsc_clock(void *opaque)
+{
+    Vcpu *v = opaque;
+    return clock_ns(main_loop_virtual_clock(v->ml));
+}
+
+void vcpu_set_model(Vcpu *v, const CpuX86Model *m)
+{
+    cpu_model_apply(v->env, m);
+}
+
 Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
 {
     Vcpu *v = xzalloc(sizeof(*v));
@@ -111,6 +123,8 @@ Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend)
     v->env->dev_lock_opaque = v;
     v->env->deliver = true;
     v->env->bsp = true; /* the only vCPU, for now */
+    v->env->tsc_clock = vcpu_tsc_clock;
+    v->env->tsc_clock_opaque = v;
     v->tcg = cpu_tcg_new(backend, 0);
     cpu_exec_attach(v->env, v->tcg);
     main_loop_set_kick(ml, vcpu_kick, v);

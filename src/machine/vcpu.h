@@ -14,6 +14,7 @@
 #ifndef XLAT_MACHINE_VCPU_H
 #define XLAT_MACHINE_VCPU_H
 
+#include "cpu/cpu_models.h"
 #include "machine/boot.h"
 #include "machine/main_loop.h"
 #include "machine/pc.h"
@@ -22,6 +23,8 @@
 typedef struct Vcpu Vcpu;
 
 Vcpu *vcpu_new(PcMachine *pc, MainLoop *ml, TcgBackendKind backend);
+/* the -cpu model (before the boot state and the first run) */
+void vcpu_set_model(Vcpu *v, const CpuX86Model *m);
 /* the CPU state a direct-boot loader leaves (registers, segments, CRs) */
 void vcpu_apply_boot(Vcpu *v, const BootInfo *bi);
 void vcpu_start(Vcpu *v);

@@ -488,6 +488,7 @@ static WalkStatus tlb_walk(CpuX86 *env, uint64_t vaddr, WalkAccess acc,
     ctx.efer = env->efer;
     ctx.cpl = priv == MMU_IDX_USER ? 3 : 0;
     ctx.ac = priv == MMU_IDX_KNOSMAP;
+    ctx.maxphyaddr = cpu_model_of(env)->phys_bits; /* the CPU model's */
     ctx.pkru = env->pkru;
     ctx.pkrs = (uint32_t)env->msr.pkrs;
     /* PAE paging outside IA-32e mode: the PDPTE registers, not memory */
