@@ -183,7 +183,7 @@ static void cpuid_basic(const CpuX86 *env, uint32_t leaf, uint32_t sub,
         cpuid_tsc_leaves(env, leaf, out);
         break;
     case 0xd: /* XSAVE components (helper_fpu.c) */
-        fpu_cpuid_leaf_d(env, subleaf, out);
+        fpu_cpuid_leaf_d(env, sub, out);
         break;
     default: /* 3, 5, 8-0xa, 0xc, 0xe-0x14, 0x17-0x1e: none */
         break;

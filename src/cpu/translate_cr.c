@@ -69,8 +69,8 @@ static void cr_pdptes(CpuX86 *env, uint64_t cr0, uint64_t cr3, uint64_t cr4,
     if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || lma) {
         return;
     }
-    if (!walk_pae_load_pdptes(cpu_mem_as(env), cr3, CR_MAXPHYADDR,
-                              env->pdpte)) {
+    if (!walk_pae_load_pdptes(cpu_mem_as(env), cr3,
+                              cpu_model_of(env)->phys_bits, env->pdpte)) {
         cr_gp(env, ra);
     }
 }
