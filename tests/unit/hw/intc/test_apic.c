@@ -790,3 +790,88 @@ Test(apic, hostile_accesses)
     apic_set_lint(apic[1], 7, 1);
     cr_assert_eq(msr_rd(1, 0x802), 1, "still alive, ID intact");
 }
+
+/* a random program of register, MSR, base, pin and clock operations */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static uint32_t rng_value(void)
+{
+    static const uint32_t special[] = {
+        0, 1, 0xff, 0x100, 0x10000, 0x700, 0x400, 0x4000, 0xffffffffu};
+    uint64_t r = rng();
+    return (r & 3) ? special[(r >> 2) % ARRAY_LEN(special)] : (uint32_t)r;
+}
+
+static void random_op(void)
+{
+    int c = (int)(rng() % NCPU);
+    uint64_t r = rng(), v;
+    switch (r % 9) {
+    case 0:
+    case 1:
+        wr(c, (uint32_t)(rng() % 0x40) * 16, rng_value());
+        break;
+    case 2:
+        (void)rd(c, (uint32_t)(rng() % 0x40) * 16);
+        break;
+    case 3:
+        if (apic_msr_write(apic[c], 0x800 + (uint32_t)(rng() % 0x40),
+                           rng_value() | (rng() & 1 ? 0 : rng()) << 32)) {
+            break;
+        }
+        (void)!apic_msr_read(apic[c], 0x800 + (uint32_t)(rng() % 0x40), &v);
+        break;
+    case 4: {
+        static const uint64_t bases[] = {B, B | APIC_BASE_EN,
+                                         B | APIC_BASE_EN | APIC_BASE_EXTD,
+                                         B | APIC_BASE_EXTD};
+        (void)!apic_set_base(apic[c], bases[rng() % 4], 39);
+        break;
+    }
+    case 5:
+        apic_set_lint(apic[c], (int)(rng() % 2), (int)(rng() % 2));
+        break;
+    case 6:
+        clock_step(clk, (int64_t)(rng() % 20000));
+        break;
+    case 7:
+        apic_set_tsc_deadline(apic[c], tsc_cb(NULL, &v) + rng() % 10000);
+        break;
+    default:
+        if (apic_has_interrupt(apic[c])) {
+            int vec = apic_get_interrupt(apic[c]);
+            cr_assert(vec >= 0 && vec < 256);
+        }
+        apic_bus_msi(bus, 0xfee00000 | (rng() & 0xfffff), rng_value());
+        break;
+    }
+    for (int i = 0; i < NCPU; i++) {
+        cr_assert_eq(cpu[i].intr, apic_has_interrupt(apic[i]),
+                     "INTR level follows the state");
+    }
+}
+
+Test(apic, random_programs)
+{
+    for (int i = 0; i < 20000; i++) {
+        random_op();
+    }
+    for (int i = 0; i < NCPU; i++) {
+        for (int n = 0; n < 600 && apic_has_interrupt(apic[i]); n++) {
+            cr_assert(apic_get_interrupt(apic[i]) < 256);
+            if (apic_x2apic_mode(apic[i])) {
+                cr_assert(apic_msr_write(apic[i], 0x80b, 0));
+            } else {
+                wr(i, 0xb0, 0);
+            }
+        }
+    }
+}
