@@ -136,7 +136,11 @@ Apic *apic_new(ApicBus *bus, uint32_t id, bool bsp, Clock *clock,
 void apic_free(Apic *s);
 /* power-up RESET: xAPIC mode, enabled, registers as SDM 10.4.7.1 */
 void apic_reset(Apic *s);
-/* the INIT state: as RESET but the ID, APIC_BASE and mode are kept */
+/*
+ * The INIT state: as RESET but the ID, APIC_BASE and mode are kept. An INIT
+ * message (ICR, IOAPIC, MSI, LVT) does this itself before raising
+ * APIC_EV_INIT; this is for INITs from elsewhere (the board).
+ */
 void apic_init_reset(Apic *s);
 
 /* the xAPIC page (not mapped: the board maps it at apic_mmio_base) */

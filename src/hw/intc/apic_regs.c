@@ -147,7 +147,9 @@ static bool apic_read_reg(Apic *s, uint32_t off, bool x2, uint64_t *val)
 static bool apic_write_lvt(Apic *s, int n, uint64_t val, bool x2)
 {
     uint32_t v = (uint32_t)val;
-    if (x2 && ((v & ~lvt_writable[n]) ||
+    /* the status bits (delivery status, remote IRR) are read-only, not #GP */
+    uint32_t status = 1u << 12 | APIC_LVT_REMOTE_IRR;
+    if (x2 && ((v & ~(lvt_writable[n] | status)) ||
                (n == APIC_LVT_TIMER && ((v >> 17) & 3) == 3))) {
         return false;
     }

@@ -408,6 +408,8 @@ Test(apic, x2apic_msrs)
     cr_assert(!apic_msr_write(apic[2], 0x808, 1ull << 32), "bits 63:32");
     cr_assert(!apic_msr_write(apic[2], 0x80f, 0x2000), "SVR reserved");
     cr_assert(!apic_msr_write(apic[2], 0x835, 0x40000), "LVT reserved");
+    msr_wr(2, 0x835, 0x15700); /* status bits written back: ignored */
+    cr_assert_eq(msr_rd(2, 0x835), 0x10700);
     cr_assert(!apic_msr_write(apic[2], 0x832, 0x60000), "timer mode 3");
     cr_assert(!apic_msr_write(apic[2], 0x83e, 0x4), "DCR reserved");
     cr_assert(!apic_msr_write(apic[2], 0x828, 1), "ESR write of non-zero");
