@@ -491,8 +491,15 @@ void apic_timer_set_initial(Apic *s, uint32_t count)
 /* a new divider keeps the ticks counted so far */
 void apic_timer_set_dcr(Apic *s, uint32_t dcr)
 {
+    unsigned mode = apic_timer_mode(s);
     uint64_t e = apic_timer_elapsed(s);
     s->timer_dcr = dcr & 0xb;
+    if (!s->timer_initial || mode >= APIC_TIMER_TSC_DEADLINE) {
+        return;
+    }
+    /* ticks into the count (or the period), so at most 2^32 */
+    e = mode == APIC_TIMER_PERIODIC ? e % s->timer_initial
+                                    : MIN(e, (uint64_t)s->timer_initial);
     s->timer_start_ns = clock_ns(s->clock) - (int64_t)e * apic_timer_tick_ns(s);
     apic_timer_arm(s);
 }

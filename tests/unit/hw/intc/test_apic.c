@@ -536,6 +536,14 @@ Test(apic, timer_one_shot)
     cr_assert(!irr_has(0, 0x40));
     clock_step(clk, 1);
     cr_assert(irr_has(0, 0x40));
+    /* a new divider keeps the count: 100 left, then 4 ns a tick */
+    wr(0, 0x3e0, 0xb);
+    wr(0, 0x380, 300);
+    clock_step(clk, 200);
+    wr(0, 0x3e0, 0x1);
+    cr_assert_eq(rd(0, 0x390), 100);
+    clock_step(clk, 200);
+    cr_assert_eq(rd(0, 0x390), 50);
 }
 
 Test(apic, timer_masked_counts_without_interrupt)
