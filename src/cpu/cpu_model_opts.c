@@ -33,13 +33,9 @@ static int cpu_fail(CpuParse *p, const char *fmt, ...) PRINTF_FMT(2, 3);
 static int cpu_fail(CpuParse *p, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
-    }
+    *p->err = xvasprintf(fmt, ap);
     va_end(ap);
-    *p->err = msg ? msg : xstrdup("invalid -cpu value");
     return -1;
 }
 

@@ -45,17 +45,14 @@ static int cl_fail(Cmdline *cl, const char *fmt, ...) PRINTF_FMT(2, 3);
 static int cl_fail(Cmdline *cl, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
-    }
+    char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     free(cl->err);
     if (cl->arg && cl->arg[0] != '\0') {
-        cl->err = xasprintf("%s %s: %s", cl->opt, cl->arg, msg ? msg : "error");
+        cl->err = xasprintf("%s %s: %s", cl->opt, cl->arg, msg);
     } else {
-        cl->err = xasprintf("%s: %s", cl->opt, msg ? msg : "error");
+        cl->err = xasprintf("%s: %s", cl->opt, msg);
     }
     free(msg);
     return -1;

@@ -8,6 +8,7 @@
 #define XLAT_UTIL_COMMON_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,6 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PRINTF_FMT(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) PRINTF_FMT(1, 0);
 
 #endif
