@@ -178,6 +178,11 @@ static const MemOps conf_data_ops = {
     .impl = {.min = 1, .max = 4},
 };
 
+static void i440fx_reset_hook(PciDevice *d)
+{
+    i440fx_reset((I440fx *)d);
+}
+
 void i440fx_reset(I440fx *s)
 {
     s->config_address = 0;
@@ -202,6 +207,7 @@ I440fx *i440fx_new(MemRegion *io_root, PciBus *bus, I440fxPamFn *pam,
                               PCI_HEADER_TYPE_NORMAL);
     ASSERT(ok);
     s->dev.config_write = i440fx_config_write;
+    s->dev.reset = i440fx_reset_hook;
     /* a host bridge does not decode I/O; memory and bus master stay on */
     pci_set_word(&s->dev, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     s->dev.wmask[PCI_COMMAND] = 0;

@@ -141,8 +141,11 @@ int pci_bus_num(const PciBus *bus)
 void pci_bus_reset(PciBus *bus)
 {
     for (int i = 0; i < PCI_NUM_DEVFN; i++) {
-        if (bus->devices[i]) {
-            pci_device_reset(bus->devices[i]);
+        PciDevice *d = bus->devices[i];
+        if (d && d->reset) {
+            d->reset(d);
+        } else if (d) {
+            pci_device_reset(d);
         }
     }
 }
@@ -280,7 +283,8 @@ static void pci_update_intx(PciDevice *d)
     }
     if (d->intx_line >= 0) {
         int old = d->intx_line;
-        if (--bus->line_count[old] == 0) {
+        if (old < bus->nlines && bus->line_count[old] > 0 &&
+            --bus->line_count[old] == 0) {
             irq_lower(&bus->lines[old]);
         }
     }

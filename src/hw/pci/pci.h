@@ -130,6 +130,9 @@ struct PciDevice {
      */
     PciConfigReadFn *config_read;
     PciConfigWriteFn *config_write;
+    /* optional: pci_bus_reset calls it instead of pci_device_reset (a
+     * device with its own defaults calls pci_device_reset from it) */
+    void (*reset)(PciDevice *d);
     uint8_t cap_free;   /* next free offset for pci_add_capability */
     uint8_t intx_level; /* what the device drives on its pin */
     int16_t intx_line;  /* the bus line it is asserted on, -1 if none */
