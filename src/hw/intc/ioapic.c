@@ -51,13 +51,13 @@ static int rte_delmode(uint64_t e)
     return (int)((e & IOAPIC_RTE_DELMODE) >> IOAPIC_RTE_DELMODE_SHIFT);
 }
 
-/* SMI, NMI and INIT are edge-triggered whatever the trigger bit says */
+/* SMI, NMI, INIT and ExtINT are edge-triggered whatever the trigger bit
+ * says (the 82093AA requires edge for them) */
 static bool rte_is_level(uint64_t e)
 {
     int dm = rte_delmode(e);
     return (e & IOAPIC_RTE_LEVEL) &&
-           (dm == IOAPIC_DM_FIXED || dm == IOAPIC_DM_LOWPRI ||
-            dm == IOAPIC_DM_EXTINT);
+           (dm == IOAPIC_DM_FIXED || dm == IOAPIC_DM_LOWPRI);
 }
 
 static void ioapic_deliver(Ioapic *s, int pin)

@@ -24,6 +24,7 @@ struct PciBus {
     PciDevice *devices[PCI_NUM_DEVFN];
     PciMsiFn *msi;
     void *msi_opaque;
+    AddrSpace *dma_as;
     IrqLine lines[PCI_MAX_LINES];
     int line_count[PCI_MAX_LINES]; /* devices asserting each line */
     int nlines;
@@ -126,6 +127,16 @@ void pci_bus_set_intx(PciBus *bus, const IrqLine *lines, int nlines,
     bus->nlines = nlines;
     bus->route = route;
     bus->route_opaque = opaque;
+}
+
+void pci_bus_set_dma_as(PciBus *bus, AddrSpace *as)
+{
+    bus->dma_as = as;
+}
+
+AddrSpace *pci_bus_dma_as(const PciBus *bus)
+{
+    return bus->dma_as;
 }
 
 PciDevice *pci_bus_find(PciBus *bus, int devfn)
@@ -274,7 +285,7 @@ static void pci_update_intx(PciDevice *d)
         line = bus->route ? bus->route(bus->route_opaque, d->devfn, pin - 1)
                           : (PCI_SLOT(d->devfn) + pin - 1) %
                                 (bus->nlines ? bus->nlines : 1);
-        if (line >= bus->nlines) {
+        if (line < 0 || line >= bus->nlines) {
             line = -1;
         }
     }
@@ -383,9 +394,13 @@ static bool pci_may_dma(const PciDevice *d)
 static void pci_send_msi(PciDevice *d, uint64_t addr, uint32_t data)
 {
     PciBus *bus = d->bus;
+    uint16_t rid = (uint16_t)(bus->bus_num << 8 | d->devfn);
     if (bus->msi) {
-        uint16_t rid = (uint16_t)(bus->bus_num << 8 | d->devfn);
         bus->msi(bus->msi_opaque, addr, data, rid);
+    } else if (bus->dma_as &&
+               as_st(bus->dma_as, addr, data, 4, MEMATTRS_DMA(rid))) {
+        log_guest_error("pci", "%s: MSI write to 0x%llx failed", d->name,
+                        (unsigned long long)addr);
     }
 }
 

@@ -156,7 +156,14 @@ struct PciDevice {
 PciBus *pci_bus_new(MemRegion *mem, MemRegion *io, int bus_num);
 /* unregisters every device still on it (their regions are unmapped) */
 void pci_bus_free(PciBus *bus);
+/*
+ * Where MSI and MSI-X messages go: fn if set, else (DESIGN 2.5) a 32-bit
+ * DMA write of data at addr into the bus-master address space set with
+ * pci_bus_set_dma_as (the LAPICs' 0xfee00000 window sits there).
+ */
 void pci_bus_set_msi(PciBus *bus, PciMsiFn *fn, void *opaque);
+void pci_bus_set_dma_as(PciBus *bus, AddrSpace *as);
+AddrSpace *pci_bus_dma_as(const PciBus *bus);
 /* lines are copied; route NULL: the usual swizzle (slot + pin) % nlines */
 void pci_bus_set_intx(PciBus *bus, const IrqLine *lines, int nlines,
                       PciRouteFn *route, void *opaque);

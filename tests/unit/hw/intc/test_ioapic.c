@@ -144,10 +144,12 @@ Test(ioapic, logical_mode_and_delivery_modes)
     cr_assert_eq(msgs[0].dm, IOAPIC_DM_NMI);
     cr_assert_eq(msgs[0].trigger, 0, "NMI is always edge");
     cr_assert_eq(get_rte(1) & IOAPIC_RTE_REMOTE_IRR, 0);
-    set_rte(0, IOAPIC_DM_EXTINT << 8);
+    set_rte(0, IOAPIC_DM_EXTINT << 8 | IOAPIC_RTE_LEVEL);
     ioapic_set_irq(io, 0, 1);
     cr_assert_eq(nmsgs, 2);
     cr_assert_eq(msgs[1].dm, IOAPIC_DM_EXTINT);
+    cr_assert_eq(msgs[1].trigger, 0, "ExtINT is always edge");
+    cr_assert_eq(get_rte(0) & IOAPIC_RTE_REMOTE_IRR, 0);
     set_rte(3, 3 << 8 | 0x40); /* reserved mode: nothing */
     ioapic_set_irq(io, 3, 1);
     cr_assert_eq(nmsgs, 2);

@@ -490,3 +490,47 @@ Test(pci, bridge_header_basics)
     cr_assert_eq(pci_config_read(d, PCI_ROM_ADDRESS1, 4), 0, "no ROM");
     pci_device_unregister(d);
 }
+
+static uint64_t apic_addr;
+static uint32_t apic_data;
+static int apic_writes;
+
+static void apic_win_write(void *opaque, uint64_t addr, uint64_t val,
+                           unsigned size)
+{
+    (void)opaque;
+    (void)size;
+    apic_addr = addr;
+    apic_data = (uint32_t)val;
+    apic_writes++;
+}
+
+static const MemOps apic_win_ops = {
+    .write = apic_win_write,
+    .valid = {.min = 4, .max = 4},
+    .impl = {.min = 4, .max = 4},
+};
+
+Test(pci, msi_as_a_dma_write_without_callback)
+{
+    MemRegion *win = mr_new_io("apic-msi", 0x100000, &apic_win_ops, NULL);
+    mr_add_subregion(sys_root, 0xfee00000, win, 1);
+    apic_writes = 0;
+    pci_bus_set_msi(bus, NULL, NULL);
+    pci_bus_set_dma_as(bus, mem);
+    cr_assert_eq(pci_bus_dma_as(bus), mem);
+    unsigned cap = pci_msi_init(&dev.pci, 0, 1, false, false);
+    cfgw(cap + 4, 0xfee0100c, 4);
+    cfgw(cap + 8, 0x4062, 2);
+    cfgw(PCI_COMMAND, PCI_COMMAND_MASTER, 2);
+    cfgw(cap + 2, 1, 2);
+    pci_msi_notify(&dev.pci, 0);
+    cr_assert_eq(apic_writes, 1);
+    cr_assert_eq(apic_addr, 0x100c);
+    cr_assert_eq(apic_data, 0x4062);
+    cfgw(cap + 4, 0xf0000000, 4); /* into the void: logged, no crash */
+    pci_msi_notify(&dev.pci, 0);
+    cr_assert_eq(apic_writes, 1);
+    mr_del_subregion(sys_root, win);
+    mr_free(win);
+}
