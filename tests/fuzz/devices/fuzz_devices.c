@@ -85,7 +85,7 @@ typedef struct Fuzz {
     I440fx *i440fx;
     Piix3 *piix3;
     PciDevice *pdev;
-    MemRegion *bar_mem, *bar_io, *bar_msix, *bar_rom;
+    MemRegion *pci_mem, *pci_io, *bar_mem, *bar_io, *bar_msix, *bar_rom;
     int exit_code, poweroffs;
     const uint8_t *p, *end;
 } Fuzz;
@@ -209,10 +209,18 @@ static void fz_build_fw_cfg(Fuzz *f)
     CHECK(fw_cfg_add_file(f->fw, "etc/empty", NULL, 0) >= 0);
 }
 
-/* BARs map into system memory itself, so they can land over anything */
+/*
+ * BARs land anywhere in PCI windows below the legacy devices and RAM (a
+ * lower priority), as on the board, so the checks' status reads still reach
+ * the i8042 and the UARTs.
+ */
 static void fz_build_pci(Fuzz *f)
 {
-    f->pci = pci_bus_new(f->sys_root, f->io_root, 0);
+    f->pci_mem = mr_new_container("pci-mem", UINT64_MAX);
+    f->pci_io = mr_new_container("pci-io", 0x10000);
+    mr_add_subregion(f->sys_root, 0, f->pci_mem, -1);
+    mr_add_subregion(f->io_root, 0, f->pci_io, -1);
+    f->pci = pci_bus_new(f->pci_mem, f->pci_io, 0);
     pci_bus_set_msi(f->pci, fz_msi, f);
     f->i440fx = i440fx_new(f->io_root, f->pci, NULL, NULL, NULL);
     /* straight into the PIC and IOAPIC inputs: the fake lines' levels are
@@ -252,6 +260,10 @@ static void fz_destroy_pci(Fuzz *f)
     piix3_free(f->piix3);
     i440fx_free(f->i440fx);
     pci_bus_free(f->pci);
+    mr_del_subregion(f->sys_root, f->pci_mem);
+    mr_del_subregion(f->io_root, f->pci_io);
+    mr_free(f->pci_mem);
+    mr_free(f->pci_io);
 }
 
 static void fz_build(Fuzz *f)
