@@ -571,6 +571,11 @@ static void fz_op_irqchip(Fuzz *f)
                     MEMATTRS_CPU);
     } else if ((sel & 0xc0) == 0xc0) { /* decode, bus master, MSI(-X) */
         PciDevice *d = f->pdev;
+        if (sel & 0x10) { /* BARs out of RAM's way */
+            pci_config_write(d, 0x10, 0xe0100000, 4);
+            pci_config_write(d, 0x18, 0xe0000000, 4);
+            pci_config_write(d, 0x1c, 0, 4);
+        }
         pci_config_write(d, PCI_COMMAND, 0x0007 | (sel & 0x20) << 5, 2);
         unsigned cap = pci_find_capability(d, (sel & 8) ? PCI_CAP_ID_MSIX
                                                         : PCI_CAP_ID_MSI);
