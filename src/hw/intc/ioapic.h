@@ -14,7 +14,8 @@
  * masked pins are ignored; unmasking an asserted level pin delivers.
  *
  * Delivery goes through a callback of the local APIC bus's shape, so the
- * board can connect it to apic_bus_deliver().
+ * board can connect it to apic_bus_deliver(). The callback must not call
+ * back into the IOAPIC (an EOI comes later, from the guest's EOI write).
  */
 #ifndef XLAT_HW_INTC_IOAPIC_H
 #define XLAT_HW_INTC_IOAPIC_H
