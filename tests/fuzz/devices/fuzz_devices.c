@@ -5,8 +5,11 @@
  * input builds a fresh test machine (1 MiB RAM, an I/O space, fake IRQ lines
  * wired into the PIC, a manual clock) and is read as a program of small ops:
  * port and HPET accesses, clock steps, key/mouse events, char input, fw_cfg
- * DMA aimed anywhere, machine resets. Checks: PIC INTR/intack sanity, no
- * timer storm (timer instants per clock step are bounded), the i8042's and
+ * DMA aimed anywhere, machine resets. The IOAPIC (fed by the GSI lines,
+ * EOIs for random vectors) and the PCI host bridge with the PIIX3 router
+ * and a test device (memory, I/O, 64-bit and ROM BARs, MSI and MSI-X) take
+ * configuration cycles and MMIO with any value. Checks: PIC INTR/intack sanity,
+ * no timer storm (timer instants per clock step are bounded), the i8042's and
  * UARTs' lines agree with their status registers, everything frees (LSan).
  * Built with -fsanitize=fuzzer when -Dfuzz=true; with -DFUZZ_REPLAY it is a
  * plain program that runs random programs from --seed (CI, ASan runs).
@@ -19,11 +22,14 @@
 #include "hw/char/uart16550.h"
 #include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/misc/debugcon.h"
 #include "hw/misc/debugexit.h"
 #include "hw/misc/fw_cfg.h"
 #include "hw/misc/port80.h"
 #include "hw/misc/port92.h"
+#include "hw/pci/i440fx.h"
+#include "hw/pci/piix3.h"
 #include "hw/timer/hpet.h"
 #include "hw/timer/i8254.h"
 #include "hw/timer/mc146818.h"
@@ -73,6 +79,13 @@ typedef struct Fuzz {
     DebugCon *dcon;
     DebugExit *dexit;
     FwCfg *fw;
+    Ioapic *ioapic;
+    unsigned long ioapic_msgs;
+    PciBus *pci;
+    I440fx *i440fx;
+    Piix3 *piix3;
+    PciDevice *pdev;
+    MemRegion *pci_mem, *pci_io, *bar_mem, *bar_io, *bar_msix, *bar_rom;
     int exit_code, poweroffs;
     const uint8_t *p, *end;
 } Fuzz;
@@ -117,7 +130,42 @@ static void fz_irq(void *opaque, int n, int level)
     if (n < I8259_NUM_IRQS && f->pic) {
         irq_set(i8259_irq_line(f->pic, n), level);
     }
+    if (n < IOAPIC_NUM_PINS && f->ioapic) {
+        ioapic_set_irq(f->ioapic, n, level);
+    }
 }
+
+static void fz_ioapic_deliver(void *opaque, uint32_t dest, int dest_mode,
+                              int dm, int vector, int trigger)
+{
+    Fuzz *f = opaque;
+    CHECK(dest <= 0xff && (dest_mode == 0 || dest_mode == 1));
+    CHECK(dm >= 0 && dm <= 7 && dm != 3 && dm != 6);
+    CHECK(vector >= 0 && vector <= 0xff && (trigger == 0 || trigger == 1));
+    f->ioapic_msgs++;
+}
+
+static void fz_msi(void *opaque, uint64_t addr, uint32_t data, uint16_t rid)
+{
+    Fuzz *f = opaque;
+    (void)addr;
+    (void)data;
+    CHECK(rid == PCI_DEVFN(3, 0));
+    f->events++;
+}
+
+static uint64_t fz_bar_read(void *opaque, uint64_t addr, unsigned size)
+{
+    (void)opaque;
+    (void)size;
+    return addr;
+}
+
+static const MemOps fz_bar_ops = {
+    .read = fz_bar_read,
+    .valid = {.min = 1, .max = 8},
+    .impl = {.min = 1, .max = 8},
+};
 
 static void fz_debug_exit(void *opaque, int code)
 {
@@ -161,6 +209,63 @@ static void fz_build_fw_cfg(Fuzz *f)
     CHECK(fw_cfg_add_file(f->fw, "etc/empty", NULL, 0) >= 0);
 }
 
+/*
+ * BARs land anywhere in PCI windows below the legacy devices and RAM (a
+ * lower priority), as on the board, so the checks' status reads still reach
+ * the i8042 and the UARTs.
+ */
+static void fz_build_pci(Fuzz *f)
+{
+    f->pci_mem = mr_new_container("pci-mem", UINT64_MAX);
+    f->pci_io = mr_new_container("pci-io", 0x10000);
+    mr_add_subregion(f->sys_root, 0, f->pci_mem, -1);
+    mr_add_subregion(f->io_root, 0, f->pci_io, -1);
+    f->pci = pci_bus_new(f->pci_mem, f->pci_io, 0);
+    pci_bus_set_msi(f->pci, fz_msi, f);
+    f->i440fx = i440fx_new(f->io_root, f->pci, NULL, NULL, NULL);
+    /* straight into the PIC and IOAPIC inputs: the fake lines' levels are
+     * checked against other devices */
+    IrqLine isa[PIIX3_NUM_ISA_IRQS], pirq[PIIX3_NUM_PIRQ];
+    for (int i = 0; i < PIIX3_NUM_ISA_IRQS; i++) {
+        isa[i] = *i8259_irq_line(f->pic, i);
+    }
+    for (int n = 0; n < PIIX3_NUM_PIRQ; n++) {
+        pirq[n] = ioapic_irq_line(f->ioapic, 16 + n);
+    }
+    f->piix3 = piix3_new(f->pci, PCI_DEVFN(1, 0), isa, pirq);
+    f->pdev = xzalloc(sizeof(*f->pdev));
+    CHECK(pci_device_init(f->pdev, f->pci, PCI_DEVFN(3, 0), "fuzz", 0x1234,
+                          0x11, 0xff000000, 0));
+    f->pdev->config[PCI_INTERRUPT_PIN] = 1;
+    f->bar_mem = mr_new_io("fz-bar0", 0x1000, &fz_bar_ops, f);
+    f->bar_io = mr_new_io("fz-bar1", 0x40, &fz_bar_ops, f);
+    f->bar_msix = mr_new_container("fz-bar2", 0x2000);
+    f->bar_rom = mr_new_io("fz-rom", 0x800, &fz_bar_ops, f);
+    pci_register_bar(f->pdev, 0, PCI_BAR_MEM32, f->bar_mem);
+    pci_register_bar(f->pdev, 1, PCI_BAR_IO, f->bar_io);
+    pci_register_bar(f->pdev, 2, PCI_BAR_MEM64, f->bar_msix);
+    pci_register_bar(f->pdev, PCI_ROM_SLOT, 0, f->bar_rom);
+    CHECK(pci_msi_init(f->pdev, 0, 8, true, true));
+    CHECK(pci_msix_init(f->pdev, 16, f->bar_msix, 2, 0, 0x1000, 0));
+}
+
+static void fz_destroy_pci(Fuzz *f)
+{
+    pci_device_unregister(f->pdev);
+    free(f->pdev);
+    mr_free(f->bar_mem);
+    mr_free(f->bar_io);
+    mr_free(f->bar_msix);
+    mr_free(f->bar_rom);
+    piix3_free(f->piix3);
+    i440fx_free(f->i440fx);
+    pci_bus_free(f->pci);
+    mr_del_subregion(f->sys_root, f->pci_mem);
+    mr_del_subregion(f->io_root, f->pci_io);
+    mr_free(f->pci_mem);
+    mr_free(f->pci_io);
+}
+
 static void fz_build(Fuzz *f)
 {
     fz_build_spaces(f);
@@ -190,10 +295,16 @@ static void fz_build(Fuzz *f)
     f->dexit = debugexit_new(f->io_root, DEBUGEXIT_DEFAULT_IOBASE,
                              DEBUGEXIT_DEFAULT_IOSIZE, fz_debug_exit, f);
     fz_build_fw_cfg(f);
+    f->ioapic = ioapic_new(f->sys_root, IOAPIC_BASE, fz_ioapic_deliver, f);
+    fz_build_pci(f);
 }
 
 static void fz_destroy(Fuzz *f)
 {
+    fz_destroy_pci(f);
+    Ioapic *ioapic = f->ioapic;
+    f->ioapic = NULL;
+    ioapic_free(ioapic);
     fw_cfg_free(f->fw);
     debugexit_free(f->dexit);
     debugcon_free(f->dcon);
@@ -227,9 +338,10 @@ typedef struct FzRange {
 } FzRange;
 
 static const FzRange fz_ports[] = {
-    {0x20, 2}, {0xa0, 2}, {0x4d0, 2},  {0x40, 4},  {0x61, 1},  {0x70, 2},
-    {0x60, 1}, {0x64, 1}, {0x600, 64}, {0x3f8, 8}, {0x2f8, 8}, {0x3e8, 8},
-    {0x80, 1}, {0x92, 1}, {0xe9, 1},   {0x501, 2}, {0x510, 2}, {0x514, 8},
+    {0x20, 2},  {0xa0, 2},  {0x4d0, 2},  {0x40, 4},  {0x61, 1},  {0x70, 2},
+    {0x60, 1},  {0x64, 1},  {0x600, 64}, {0x3f8, 8}, {0x2f8, 8}, {0x3e8, 8},
+    {0x80, 1},  {0x92, 1},  {0xe9, 1},   {0x501, 2}, {0x510, 2}, {0x514, 8},
+    {0xcf8, 8}, {0xcfc, 4}, {0xcfc, 4},  {0xcf8, 4},
 };
 
 static uint16_t fz_port(Fuzz *f)
@@ -261,7 +373,14 @@ static void fz_op_pio(Fuzz *f, bool write)
 static void fz_op_mmio(Fuzz *f, bool write)
 {
     unsigned size = fz_size(f, 3);
+    uint8_t where = fz_u8(f);
     uint64_t addr = HPET_BASE + (fz_bytes(f, 2) % (HPET_SIZE + 8));
+    if (where & 1) {
+        addr = IOAPIC_BASE + (fz_bytes(f, 1) % 0x48);
+    } else if (where & 2) { /* wherever the test device's BARs went */
+        uint64_t bar = pci_bar_addr(f->pdev, (where >> 2) % 3 * 2);
+        addr = (bar == PCI_BAR_UNMAPPED ? 0 : bar) + fz_bytes(f, 2) % 0x2008;
+    }
     if (fz_u8(f) < 0xc0) {
         addr &= ~(uint64_t)(size - 1);
     }
@@ -418,6 +537,60 @@ static void fz_reset_all(Fuzz *f)
     debugcon_reset(f->dcon);
     debugexit_reset(f->dexit);
     fw_cfg_reset(f->fw);
+    ioapic_reset(f->ioapic);
+    pci_bus_reset(f->pci);
+}
+
+/* the local APICs' side: an EOI broadcast, or a device's MSI */
+static void fz_op_irqchip(Fuzz *f)
+{
+    uint8_t sel = fz_u8(f);
+    if ((sel & 0xc0) == 0x40) { /* program an entry, often unmasked */
+        uint32_t reg = 0x10 + fz_u8(f) % (2 * IOAPIC_NUM_PINS);
+        uint32_t val = (uint32_t)fz_value(f, 4);
+        if (!(reg & 1) && (sel & 0x20)) {
+            val &= ~(uint32_t)IOAPIC_RTE_MASKED;
+        }
+        (void)as_st(f->sys, IOAPIC_BASE, reg, 4, MEMATTRS_CPU);
+        (void)as_st(f->sys, IOAPIC_BASE + IOAPIC_IOWIN, val, 4, MEMATTRS_CPU);
+    } else if ((sel & 0xc0) == 0x80) { /* a config cycle to a real device */
+        static const uint8_t devfns[] = {0, PCI_DEVFN(1, 0), PCI_DEVFN(3, 0)};
+        /* command, BARs, ROM, the MSI and MSI-X capabilities, PIRQRC */
+        static const uint8_t hot[] = {0x04, 0x10, 0x14, 0x18, 0x1c, 0x30,
+                                      0x42, 0x44, 0x48, 0x4c, 0x50, 0x5a,
+                                      0x59, 0x60, 0x62, 0x72};
+        uint32_t reg = fz_u8(f);
+        if (reg & 1) {
+            reg = hot[(reg >> 1) % ARRAY_LEN(hot)];
+        }
+        unsigned size = fz_size(f, 2);
+        reg &= ~(size - 1);
+        uint32_t addr = 0x80000000u | devfns[sel % 3] << 8 | (reg & 0xfc);
+        (void)as_st(f->io, 0xcf8, addr, 4, MEMATTRS_CPU);
+        (void)as_st(f->io, 0xcfc + (reg & 3), fz_value(f, size), size,
+                    MEMATTRS_CPU);
+    } else if ((sel & 0xc0) == 0xc0) { /* decode, bus master, MSI(-X) */
+        PciDevice *d = f->pdev;
+        if (sel & 0x10) { /* BARs out of RAM's way */
+            pci_config_write(d, 0x10, 0xe0100000, 4);
+            pci_config_write(d, 0x18, 0xe0000000, 4);
+            pci_config_write(d, 0x1c, 0, 4);
+        }
+        pci_config_write(d, PCI_COMMAND, 0x0007 | (sel & 0x20) << 5, 2);
+        unsigned cap = pci_find_capability(d, (sel & 8) ? PCI_CAP_ID_MSIX
+                                                        : PCI_CAP_ID_MSI);
+        CHECK(cap);
+        pci_config_write(d, cap + 2, (sel & 8) ? 0x8000 : (sel & 0x7) << 4 | 1,
+                         2);
+    } else if (sel & 1) {
+        ioapic_eoi(f->ioapic, fz_u8(f));
+    } else if (sel & 2) {
+        pci_msi_notify(f->pdev, fz_u8(f));
+    } else if (sel & 4) {
+        pci_msix_notify(f->pdev, fz_u8(f) % 20);
+    } else {
+        pci_set_irq(f->pdev, (sel >> 3) & 1);
+    }
 }
 
 /* the i8042's lines follow its output buffer (status read: no effects) */
@@ -482,7 +655,9 @@ static void fz_op(Fuzz *f)
         fz_op_dma(f);
         break;
     default:
-        if ((op & 0x70) == 0x70) {
+        if ((op & 0x70) >= 0x40 && (op & 0x70) <= 0x60) {
+            fz_op_irqchip(f);
+        } else if ((op & 0x70) == 0x70) {
             fz_reset_all(f);
         } else if (op & 0x10) {
             fz_check_intr(f);
