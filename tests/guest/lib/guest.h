@@ -68,6 +68,22 @@ typedef struct IsrFrame {
 
 typedef void IsrHandler(IsrFrame *f);
 
+/* a 16-byte IA-32e interrupt/trap gate, and a GDTR/IDTR image */
+typedef struct IdtGate {
+    uint16_t off_lo;
+    uint16_t sel;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t off_mid;
+    uint32_t off_hi;
+    uint32_t zero;
+} __attribute__((packed)) IdtGate;
+
+typedef struct DescPtr {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed)) DescPtr;
+
 /* load an IDT whose vectors 0..47 go to handlers set here (default: fail) */
 void idt_init(void);
 void idt_set_handler(unsigned vector, IsrHandler *h);

@@ -10,21 +10,6 @@
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define KERNEL_CS 0x08
 
-typedef struct IdtGate {
-    uint16_t off_lo;
-    uint16_t sel;
-    uint8_t ist;
-    uint8_t type;
-    uint16_t off_mid;
-    uint32_t off_hi;
-    uint32_t zero;
-} __attribute__((packed)) IdtGate;
-
-typedef struct IdtPtr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed)) IdtPtr;
-
 extern const uint64_t isr_stubs[IDT_VECTORS];
 
 static IdtGate idt[IDT_VECTORS] __attribute__((aligned(16)));
@@ -68,6 +53,6 @@ void idt_init(void)
             .off_hi = (uint32_t)(a >> 32),
         };
     }
-    IdtPtr p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
+    DescPtr p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(p));
 }

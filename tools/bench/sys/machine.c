@@ -36,21 +36,6 @@ typedef struct Tss64 {
     uint16_t iomap_base;
 } __attribute__((packed)) Tss64;
 
-typedef struct Gate64 {
-    uint16_t off_lo;
-    uint16_t sel;
-    uint8_t ist;
-    uint8_t type;
-    uint16_t off_mid;
-    uint32_t off_hi;
-    uint32_t zero;
-} __attribute__((packed)) Gate64;
-
-typedef struct TablePtr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed)) TablePtr;
-
 extern const uint64_t isr_stubs[LIB_VECTORS];
 
 static uint64_t gdt[7] __attribute__((aligned(16))) = {
@@ -63,7 +48,7 @@ static uint64_t gdt[7] __attribute__((aligned(16))) = {
     0,
 };
 static Tss64 tss __attribute__((aligned(16)));
-static Gate64 idt[256] __attribute__((aligned(16)));
+static IdtGate idt[256] __attribute__((aligned(16)));
 static uint8_t int_stack[16384] __attribute__((aligned(16)));
 
 static uint64_t pool_next, pool_end, dmap_offset, kernel_pml4, pd_dmap;
@@ -85,7 +70,7 @@ static void wrmsr(uint32_t msr, uint64_t v)
 static void set_gate(unsigned vec, void (*fn)(void), uint8_t type)
 {
     uint64_t a = (uint64_t)(uintptr_t)fn;
-    idt[vec] = (Gate64){
+    idt[vec] = (IdtGate){
         .off_lo = (uint16_t)a,
         .sel = SB_KERNEL_CS,
         .type = type,
@@ -102,7 +87,7 @@ static void gdt_load(void)
     gdt[6] = base >> 32;
     tss.rsp[0] = (uint64_t)(uintptr_t)(int_stack + sizeof(int_stack));
     tss.iomap_base = sizeof(tss); /* no I/O bitmap */
-    TablePtr p = {.limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt};
+    DescPtr p = {.limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x08\n\t"
                      "lea 1f(%%rip), %%rax\n\t"
@@ -128,7 +113,7 @@ void sb_cpu_init(void)
     set_gate(VEC_PF, sb_pf_entry, GATE_INT);
     set_gate(VEC_IRQ4, sb_irq_entry, GATE_INT);
     set_gate(VEC_INT80, sb_int_entry, GATE_INT_USER);
-    TablePtr p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
+    DescPtr p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(p));
     wrmsr(MSR_STAR, (uint64_t)0x10 << 48 | (uint64_t)SB_KERNEL_CS << 32);
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)sb_syscall_entry);
